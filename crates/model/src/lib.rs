@@ -1,0 +1,12 @@
+//! openreg's data model: OCDS releases and the rules that compile them into records.
+//! No I/O lives here; readers, the store and the edges build on these types.
+
+pub mod error;
+pub mod merge;
+pub mod release;
+pub mod rules;
+
+pub use error::{MergeError, SchemaError};
+pub use merge::{Merged, Merger, MergeWarning};
+pub use release::{check_release, Problem, ReleaseCheck};
+pub use rules::MergeRules;
