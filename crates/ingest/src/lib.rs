@@ -1,0 +1,13 @@
+//! Reading the inputs publishers produce, as streams: format detection, decompression, character
+//! encodings, and the OCDS shapes (packages, records, releases, JSON Lines, concatenated JSON).
+//! Nothing here holds more than one release, record or line in memory at a time.
+
+pub mod encoding;
+pub mod read;
+pub mod scan;
+pub mod source;
+
+pub use encoding::{Detected, Encoding, Utf8Reader};
+pub use read::{read_ocds, Bad, ContainerKind, Item, RAW_LIMIT};
+pub use scan::Position;
+pub use source::{expand, open, ByteCounter, Input, Opened};

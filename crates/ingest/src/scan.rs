@@ -1,0 +1,287 @@
+//! A byte-level JSON scanner that finds where values begin and end without building them, so that a
+//! multi-gigabyte package is read one release at a time.
+
+use std::io::{self, Read};
+
+/// Where something is in the input: byte offset (of the UTF-8 text) and 1-based line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Position {
+    pub offset: u64,
+    pub line: u64,
+}
+
+#[derive(Debug)]
+pub enum ScanError {
+    Io(io::Error),
+    /// The input ended inside a value.
+    Eof,
+}
+
+impl From<io::Error> for ScanError {
+    fn from(e: io::Error) -> Self {
+        ScanError::Io(e)
+    }
+}
+
+const BUF: usize = 256 * 1024;
+
+pub struct Scanner<R> {
+    reader: R,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    /// Offset of `buf[0]` in the input.
+    base: u64,
+    /// Line number at `buf[line_pos]`.
+    line: u64,
+    line_pos: usize,
+    eof: bool,
+}
+
+impl<R: Read> Scanner<R> {
+    pub fn new(reader: R) -> Self {
+        Self::with_origin(reader, Position { offset: 0, line: 1 })
+    }
+
+    /// A scanner whose positions start at `origin` (for a line cut out of a larger input).
+    pub fn with_origin(reader: R, origin: Position) -> Self {
+        Scanner { reader, buf: vec![0; BUF], pos: 0, len: 0, base: origin.offset, line: origin.line, line_pos: 0, eof: false }
+    }
+
+    /// Refills the buffer, keeping nothing before `pos`. Returns false at end of input.
+    fn refill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        self.count_lines();
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.len, 0);
+            self.base += self.pos as u64;
+            self.len -= self.pos;
+            self.pos = 0;
+            self.line_pos = 0;
+        }
+        if self.len == self.buf.len() {
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        loop {
+            match self.reader.read(&mut self.buf[self.len..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.len += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn count_lines(&mut self) {
+        if self.line_pos < self.pos {
+            self.line += self.buf[self.line_pos..self.pos].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.line_pos = self.pos;
+        }
+    }
+
+    pub fn position(&mut self) -> Position {
+        self.count_lines();
+        Position { offset: self.base + self.pos as u64, line: self.line }
+    }
+
+    pub fn peek(&mut self) -> io::Result<Option<u8>> {
+        if self.pos >= self.len && !self.refill()? {
+            return Ok(None);
+        }
+        Ok(Some(self.buf[self.pos]))
+    }
+
+    pub fn bump(&mut self) {
+        self.pos += 1;
+    }
+
+    /// Skips white space; returns the next byte without consuming it.
+    pub fn skip_ws(&mut self) -> io::Result<Option<u8>> {
+        loop {
+            while self.pos < self.len {
+                match self.buf[self.pos] {
+                    b' ' | b'\t' | b'\n' | b'\r' => self.pos += 1,
+                    b => return Ok(Some(b)),
+                }
+            }
+            if !self.refill()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Copies the next value (object, array, string or scalar) into `out`, checking only that brackets
+    /// balance outside strings; the JSON parser checks the rest.
+    pub fn capture_value(&mut self, out: &mut Vec<u8>) -> Result<(), ScanError> {
+        let first = self.peek()?.ok_or(ScanError::Eof)?;
+        match first {
+            b'{' | b'[' | b'"' => self.capture_nested(out),
+            _ => {
+                // A scalar runs to the next delimiter.
+                loop {
+                    let start = self.pos;
+                    while self.pos < self.len {
+                        match self.buf[self.pos] {
+                            b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'[' | b'"' => {
+                                out.extend_from_slice(&self.buf[start..self.pos]);
+                                return Ok(());
+                            }
+                            _ => self.pos += 1,
+                        }
+                    }
+                    out.extend_from_slice(&self.buf[start..self.pos]);
+                    if !self.refill()? {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    fn capture_nested(&mut self, out: &mut Vec<u8>) -> Result<(), ScanError> {
+        let mut depth = 0usize;
+        let mut in_string = false;
+        let mut escaped = false;
+        loop {
+            let start = self.pos;
+            while self.pos < self.len {
+                let b = self.buf[self.pos];
+                self.pos += 1;
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        in_string = false;
+                        if depth == 0 {
+                            out.extend_from_slice(&self.buf[start..self.pos]);
+                            return Ok(());
+                        }
+                    }
+                    continue;
+                }
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            out.extend_from_slice(&self.buf[start..self.pos]);
+                            return Ok(());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            out.extend_from_slice(&self.buf[start..self.pos]);
+            if !self.refill()? {
+                return Err(ScanError::Eof);
+            }
+        }
+    }
+
+    /// Copies the rest of the current line (without its newline) into `out` and consumes the newline.
+    pub fn read_line(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
+        loop {
+            let start = self.pos;
+            if let Some(i) = self.buf[self.pos..self.len].iter().position(|&b| b == b'\n') {
+                out.extend_from_slice(&self.buf[start..start + i]);
+                self.pos = start + i + 1;
+                return Ok(());
+            }
+            out.extend_from_slice(&self.buf[start..self.len]);
+            self.pos = self.len;
+            if !self.refill()? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Skips to the start of the next line (used to find a fresh start after unreadable input).
+    pub fn skip_line(&mut self, keep: &mut Vec<u8>, limit: usize) -> io::Result<()> {
+        loop {
+            let start = self.pos;
+            let found = self.buf[self.pos..self.len].iter().position(|&b| b == b'\n');
+            let end = found.map_or(self.len, |i| start + i + 1);
+            let room = limit.saturating_sub(keep.len());
+            keep.extend_from_slice(&self.buf[start..end.min(start + room)]);
+            self.pos = end;
+            if found.is_some() || !self.refill()? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The unread input from here, at least `want` bytes of it unless the input is shorter.
+    pub fn prefix(&mut self, want: usize) -> io::Result<&[u8]> {
+        while self.len - self.pos < want && self.refill()? {}
+        Ok(&self.buf[self.pos..self.len])
+    }
+
+    /// Whether only spaces and tabs (and a carriage return) stand before the next newline or the end.
+    pub fn rest_of_line_is_blank(&mut self) -> io::Result<bool> {
+        loop {
+            while self.pos < self.len {
+                match self.buf[self.pos] {
+                    b' ' | b'\t' | b'\r' => self.pos += 1,
+                    b'\n' => return Ok(true),
+                    _ => return Ok(false),
+                }
+            }
+            if !self.refill()? {
+                return Ok(true);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_values_with_tricky_strings() {
+        let text = br#"{"a": "}]\"{", "b": [1, {"c": 2}]} 42 "x\"y" [1,2]"#;
+        let mut s = Scanner::new(&text[..]);
+        let mut got = Vec::new();
+        for _ in 0..4 {
+            s.skip_ws().unwrap();
+            let mut out = Vec::new();
+            s.capture_value(&mut out).unwrap();
+            got.push(String::from_utf8(out).unwrap());
+        }
+        assert_eq!(got, [r#"{"a": "}]\"{", "b": [1, {"c": 2}]}"#, "42", r#""x\"y""#, "[1,2]"]);
+        assert_eq!(s.skip_ws().unwrap(), None);
+    }
+
+    #[test]
+    fn positions_count_lines_across_refills() {
+        let mut text = Vec::new();
+        for _ in 0..100_000 {
+            text.extend_from_slice(b"{\"a\":1}\n");
+        }
+        let mut s = Scanner::new(&text[..]);
+        let mut out = Vec::new();
+        for _ in 0..70_000 {
+            s.skip_ws().unwrap();
+            s.capture_value(&mut out).unwrap();
+        }
+        s.skip_ws().unwrap();
+        assert_eq!(s.position(), Position { offset: 70_000 * 8, line: 70_001 });
+    }
+
+    #[test]
+    fn truncated_input_is_reported() {
+        let mut s = Scanner::new(&b"{\"a\": [1, 2"[..]);
+        assert!(matches!(s.capture_value(&mut Vec::new()), Err(ScanError::Eof)));
+    }
+}
