@@ -3,6 +3,7 @@
 //! Nothing here holds more than one release, record or line in memory at a time.
 
 pub mod encoding;
+pub mod pipeline;
 pub mod read;
 pub mod scan;
 pub mod source;
@@ -11,3 +12,4 @@ pub use encoding::{Detected, Encoding, Utf8Reader};
 pub use read::{read_ocds, Bad, ContainerKind, Item, RAW_LIMIT};
 pub use scan::Position;
 pub use source::{expand, open, ByteCounter, Input, Opened};
+pub use pipeline::{ingest_ocds, IngestError, IngestOptions, IngestSummary, Progress, SourceSummary};

@@ -1,0 +1,213 @@
+//! `openreg`: the command line. It only wires the library crates together; every answer it gives is
+//! a library call that the HTTP API can make too.
+
+mod demo;
+mod export;
+mod ingest;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use openreg_model::{MergeRules, Merger};
+use openreg_store::Store;
+
+/// openreg: an open registry of public contracts, the companies that win them, the people who own
+/// those companies and the donors who fund political parties.
+///
+/// Start with `openreg demo` to load a small demo world, then try `openreg stats` and
+/// `openreg record OCID`.
+#[derive(Parser)]
+#[command(name = "openreg", version, about, long_about, max_term_width = 100)]
+struct Cli {
+    /// Where openreg keeps its data (created if missing).
+    #[arg(long, global = true, env = "OPENREG_DATA_DIR", default_value = "./openreg-data")]
+    data_dir: PathBuf,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load data into the registry.
+    #[command(subcommand)]
+    Ingest(IngestCommand),
+    /// Print one contracting process as an OCDS record: every release, and the compiled release
+    /// that shows its current state.
+    ///
+    /// Example: openreg record ocds-be6bcu-UA-2025-02-03-000417-a
+    Record {
+        /// The contracting process's identifier (ocid).
+        ocid: String,
+        /// Also show each field's history (the versioned release): who changed what, and when.
+        #[arg(long)]
+        versioned: bool,
+        /// Merge with a publisher's extended release schema instead of the standard's rules.
+        #[arg(long, value_name = "FILE")]
+        schema: Option<PathBuf>,
+        /// One line of JSON instead of indented JSON.
+        #[arg(long)]
+        compact: bool,
+    },
+    /// Write the registry's data out in bulk, as OCDS JSON Lines or one package.
+    ///
+    /// Example: openreg export compiled --gzip -o full.jsonl.gz
+    Export(export::ExportArgs),
+    /// Summarise what the registry holds.
+    Stats {
+        /// Machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Input that could not be used: where it was and why.
+    #[command(subcommand)]
+    Quarantine(QuarantineCommand),
+    /// Load the demo world (Ukrainian and Georgian contracts, invented names) into a fresh temporary
+    /// registry and summarise it. Nothing is written to the data directory.
+    Demo {
+        /// Keep the demo registry in this directory instead of a temporary one.
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
+        /// Machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tools for release schemas.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+}
+
+#[derive(Subcommand)]
+enum IngestCommand {
+    /// Load OCDS data: release or record packages, bare releases or records, JSON arrays of these,
+    /// JSON Lines or several JSON documents back to back; gzipped or not; UTF-8 or Latin-1.
+    ///
+    /// The format is found from the content, not the file name. Releases are kept exactly as
+    /// published; each contracting process's compiled release is brought up to date. Anything that
+    /// cannot be used is set aside in the quarantine (see `openreg quarantine list`) and the rest
+    /// goes on.
+    ///
+    /// Exit status: 0 when everything was stored, 2 when some input was quarantined, 1 when nothing
+    /// could be read.
+    ///
+    /// Examples:
+    ///   openreg ingest ocds releases.json
+    ///   openreg ingest ocds bulk/ full.jsonl.gz
+    ///   curl -s URL | openreg ingest ocds -
+    #[command(verbatim_doc_comment)]
+    Ocds {
+        /// Files or folders (read recursively) to load; `-` reads standard input.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The text encoding: auto (UTF-8, or Latin-1/Windows-1252 when the bytes say so), utf-8,
+        /// iso-8859-1 or windows-1252.
+        #[arg(long, default_value = "auto")]
+        encoding: openreg_ingest::Encoding,
+        /// Compile with a publisher's extended release schema (its merge directives) instead of the
+        /// rules of each package's OCDS version.
+        #[arg(long, value_name = "FILE")]
+        schema: Option<PathBuf>,
+        /// Print a JSON summary on standard output instead of the readable one.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum QuarantineCommand {
+    /// List quarantined input, by file and position.
+    List {
+        /// One JSON object per line, including the quarantined text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SchemaCommand {
+    /// Print the merge rules openreg derives from a release schema (omitWhenMerged,
+    /// wholeListMerge, versionId), as used by `--schema`.
+    MergeRules {
+        /// A release schema (JSON Schema with local $refs).
+        file: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub enum ExportKind {
+    /// One compiled release per contracting process.
+    Compiled,
+    /// Every release as published.
+    Releases,
+    /// One record per contracting process (releases and compiled release).
+    Records,
+}
+
+fn open_store(dir: &std::path::Path) -> Result<Store> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    Store::open(dir).with_context(|| format!("cannot open the registry in {}", dir.display()))
+}
+
+fn load_rules(schema: &Option<PathBuf>) -> Result<Option<Merger>> {
+    let Some(path) = schema else { return Ok(None) };
+    let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_slice(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let rules = MergeRules::from_schema(&value, &path.display().to_string()).with_context(|| format!("{}", path.display()))?;
+    Ok(Some(Merger::new(&rules)))
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Ingest(IngestCommand::Ocds { paths, encoding, schema, json }) => {
+            let store = open_store(&cli.data_dir)?;
+            let rules = load_rules(&schema)?;
+            ingest::ocds(&store, &paths, encoding, rules, json)
+        }
+        Command::Record { ocid, versioned, schema, compact } => {
+            let store = open_store(&cli.data_dir)?;
+            let rules = load_rules(&schema)?;
+            output::record(&store, &ocid, versioned, rules.as_ref(), compact)
+        }
+        Command::Export(args) => {
+            let store = open_store(&cli.data_dir)?;
+            export::run(&store, &args)?;
+            Ok(0)
+        }
+        Command::Stats { json } => {
+            let store = open_store(&cli.data_dir)?;
+            output::stats(&store, json)?;
+            Ok(0)
+        }
+        Command::Quarantine(QuarantineCommand::List { json }) => {
+            let store = open_store(&cli.data_dir)?;
+            output::quarantine(&store, json)?;
+            Ok(0)
+        }
+        Command::Demo { keep, json } => demo::run(keep, json),
+        Command::Schema(SchemaCommand::MergeRules { file }) => {
+            let text = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let value: serde_json::Value = serde_json::from_slice(&text)?;
+            let rules = MergeRules::from_schema(&value, &file.display().to_string())?;
+            println!("{}", serde_json::to_string_pretty(&rules)?);
+            Ok(0)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            // A closed pipe (`openreg export … | head`) is not an error worth a message.
+            if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("openreg: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

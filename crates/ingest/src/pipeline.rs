@@ -1,0 +1,258 @@
+//! The OCDS ingest: read every input, check each release, store the good ones in atomic batches,
+//! quarantine the rest, and compile the records that changed.
+
+use std::time::Instant;
+
+use openreg_model::{check_release, Merger};
+use openreg_store::{hash64, time::now_rfc3339, Added, Batch, Checkpoint, CompileSummary, QuarantineEntry, Store, StoreError};
+use serde::Serialize;
+
+use crate::encoding::{Detected, Encoding};
+use crate::read::{read_ocds, ContainerKind, Item, RAW_LIMIT};
+use crate::scan::Position;
+use crate::source::{open, ByteCounter, Input};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How to ingest.
+pub struct IngestOptions {
+    pub encoding: Encoding,
+    /// Merge rules from a publisher's schema, instead of those of each package's OCDS version.
+    pub rules: Option<Merger>,
+    /// A batch is committed (atomically, durably) once it holds this many bytes of releases.
+    pub batch_bytes: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions { encoding: Encoding::Auto, rules: None, batch_bytes: 8 << 20 }
+    }
+}
+
+/// Where an ingest is, for progress bars.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub source: String,
+    pub bytes_read: u64,
+    pub bytes_total: Option<u64>,
+    pub releases: u64,
+    pub compiling: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SourceSummary {
+    pub source: String,
+    pub encoding: String,
+    pub gzip: bool,
+    pub bytes: u64,
+    pub releases_read: u64,
+    pub quarantined: u64,
+    /// Why the source could not be read at all.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestSummary {
+    pub sources: Vec<SourceSummary>,
+    pub releases_read: u64,
+    pub releases_stored: u64,
+    pub releases_duplicate: u64,
+    pub linked_records: u64,
+    pub packages: u64,
+    pub quarantined: u64,
+    pub release_warnings: u64,
+    pub compile: CompileSummary,
+    pub batches: u64,
+    pub bytes_read: u64,
+    pub seconds: f64,
+}
+
+impl IngestSummary {
+    /// 0 when everything was stored; 2 when some input was quarantined; 1 when nothing could be read.
+    pub fn exit_code(&self) -> i32 {
+        let nothing_read = self.releases_read == 0 && self.linked_records == 0;
+        let unreadable = self.sources.iter().all(|s| s.error.is_some());
+        if unreadable || (nothing_read && (self.quarantined > 0 || self.sources.iter().any(|s| s.error.is_some()))) {
+            1
+        } else if self.quarantined > 0 || self.sources.iter().any(|s| s.error.is_some()) {
+            2
+        } else {
+            0
+        }
+    }
+}
+
+struct Run<'a> {
+    store: &'a Store,
+    options: &'a IngestOptions,
+    batch: Batch,
+    checkpoint: Checkpoint,
+    summary: IngestSummary,
+}
+
+impl Run<'_> {
+    fn commit(&mut self) -> Result<(), StoreError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, self.store.batch());
+        self.summary.releases_stored += batch.releases_new;
+        self.summary.releases_duplicate += batch.releases_duplicate;
+        self.checkpoint.batches += 1;
+        self.checkpoint.releases_new += batch.releases_new;
+        self.checkpoint.releases_duplicate += batch.releases_duplicate;
+        self.checkpoint.quarantined = self.summary.quarantined;
+        self.store.commit(batch, &self.checkpoint)?;
+        self.summary.batches += 1;
+        Ok(())
+    }
+
+    fn quarantine(&mut self, source: &str, at: Position, pointer: String, reason: String, raw: String) -> Result<(), StoreError> {
+        let entry = QuarantineEntry { source: source.to_string(), offset: at.offset, line: at.line, pointer, reason, raw, recorded_at: now_rfc3339() };
+        self.store.add_quarantine(&mut self.batch, &entry)?;
+        self.summary.quarantined += 1;
+        Ok(())
+    }
+
+    fn item(&mut self, source: &str, item: Item, per_source: &mut SourceSummary) -> Result<(), StoreError> {
+        match item {
+            Item::Release { release, at, pointer, container } => {
+                per_source.releases_read += 1;
+                self.summary.releases_read += 1;
+                let check = check_release(&release);
+                if !check.is_storable() {
+                    per_source.quarantined += 1;
+                    let reason = check.problems.iter().map(|p| format!("{}: {}", p.pointer, p.reason)).collect::<Vec<_>>().join("; ");
+                    let pointer = format!("{pointer}{}", check.problems[0].pointer);
+                    let mut raw = release.to_string();
+                    raw.truncate(floor_char_boundary(&raw, RAW_LIMIT));
+                    return self.quarantine(source, at, pointer, reason, raw);
+                }
+                self.summary.release_warnings += check.warnings.len() as u64;
+                let container = container.map(|c| container_key(source, c));
+                if self.store.add_release(&mut self.batch, &release, container, &check.warnings)? == Added::New
+                    && self.batch.bytes >= self.options.batch_bytes
+                {
+                    self.commit()?;
+                }
+            }
+            Item::LinkedRecord { ocid, linked_releases, compiled_release, .. } => {
+                self.summary.linked_records += 1;
+                self.store.add_linked_record(&mut self.batch, &ocid, &linked_releases, compiled_release.as_ref())?;
+            }
+            Item::ContainerEnd { container, kind, metadata } => {
+                self.summary.packages += 1;
+                let kind = match kind {
+                    ContainerKind::ReleasePackage => "release-package",
+                    ContainerKind::RecordPackage => "record-package",
+                    ContainerKind::Record => "record",
+                };
+                self.store.add_package(&mut self.batch, container_key(source, container), source, kind, &metadata)?;
+            }
+            Item::Bad(bad) => {
+                per_source.quarantined += 1;
+                self.quarantine(source, bad.at, bad.pointer, bad.reason, bad.raw)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A package's key: the same package in the same file gets the same key on every ingest.
+fn container_key(source: &str, ordinal: u64) -> [u8; 8] {
+    hash64(&[source.as_bytes(), &ordinal.to_be_bytes()])
+}
+
+fn floor_char_boundary(s: &str, at: usize) -> usize {
+    if at >= s.len() {
+        return s.len();
+    }
+    (0..=at).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0)
+}
+
+/// Ingests OCDS inputs into the store. Bad input is quarantined and never stops the rest.
+pub fn ingest_ocds(store: &Store, inputs: &[Input], options: &IngestOptions, progress: &mut dyn FnMut(&Progress)) -> Result<IngestSummary, IngestError> {
+    let started = Instant::now();
+    let mut run = Run {
+        store,
+        options,
+        batch: store.batch(),
+        checkpoint: Checkpoint { started_at: now_rfc3339(), sources: inputs.iter().map(Input::name).collect(), ..Checkpoint::default() },
+        summary: IngestSummary::default(),
+    };
+    for input in inputs {
+        let source = input.name();
+        let mut per_source = SourceSummary { source: source.clone(), ..SourceSummary::default() };
+        let counter = ByteCounter::default();
+        let total = input.len();
+        let mut opened = match open(input, options.encoding, counter.clone()) {
+            Ok(opened) => opened,
+            Err(e) => {
+                per_source.error = Some(format!("could not open: {e}"));
+                run.summary.sources.push(per_source);
+                continue;
+            }
+        };
+        per_source.gzip = opened.gzip;
+        let mut last_report = 0u64;
+        let mut failure: Option<StoreError> = None;
+        {
+            let reader = &mut opened.reader;
+            let run_ref = &mut run;
+            let per_source_ref = &mut per_source;
+            let mut sink = |item: Item| -> Result<(), StoreError> {
+                run_ref.item(&source, item, per_source_ref)?;
+                let read = run_ref.summary.releases_read;
+                if read >= last_report + 1000 {
+                    last_report = read;
+                    progress(&Progress { source: source.clone(), bytes_read: counter.get(), bytes_total: total, releases: read, compiling: None });
+                }
+                Ok(())
+            };
+            if let Err(e) = read_ocds(reader, &mut sink) {
+                failure = Some(e);
+            }
+        }
+        per_source.encoding = match opened.reader.detected() {
+            Detected::Ascii | Detected::Utf8 => "utf-8",
+            Detected::Windows1252 => "windows-1252",
+            Detected::Latin1 => "iso-8859-1",
+            Detected::Mixed => "utf-8 then windows-1252",
+        }
+        .to_string();
+        per_source.bytes = counter.get();
+        run.summary.bytes_read += per_source.bytes;
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        run.summary.sources.push(per_source);
+        run.commit()?;
+        compile(&mut run, &source, progress)?;
+    }
+    run.commit()?;
+    compile(&mut run, "", progress)?;
+    run.checkpoint.finished = true;
+    run.checkpoint.quarantined = run.summary.quarantined;
+    store.commit(store.batch(), &run.checkpoint)?;
+    run.summary.seconds = started.elapsed().as_secs_f64();
+    Ok(run.summary)
+}
+
+fn compile(run: &mut Run<'_>, source: &str, progress: &mut dyn FnMut(&Progress)) -> Result<(), StoreError> {
+    let mut done = 0u64;
+    let releases = run.summary.releases_read;
+    let result = run.store.compile_pending(run.options.rules.as_ref(), &mut |n| {
+        done += n;
+        progress(&Progress { source: source.to_string(), bytes_read: 0, bytes_total: None, releases, compiling: Some(done) });
+    })?;
+    let total = &mut run.summary.compile;
+    total.records_compiled += result.records_compiled;
+    total.records_from_publisher += result.records_from_publisher;
+    total.records_not_compiled += result.records_not_compiled;
+    total.warnings += result.warnings;
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! The layout of the store: one sled tree, every key starting with a one-byte prefix and a zero byte,
+//! so that one atomic batch can touch releases, records, markers and metadata together.
+//!
+//! | prefix | key after prefix | value |
+//! |---|---|---|
+//! | `r` | ocid, 0, content hash (16 bytes) | release envelope |
+//! | `c` | ocid | compiled-release envelope |
+//! | `w` | ocid | JSON array of merge warnings |
+//! | `l` | ocid | a record's linked releases and the publisher's compiled release (JSON) |
+//! | `d` | ocid | nothing: the ocid has new releases and awaits compiling |
+//! | `p` | container key (8 bytes) | package metadata (JSON) |
+//! | `q` | source hash (8), offset (8), reason hash (4) | quarantine entry (JSON) |
+//! | `m` | name | store metadata |
+
+pub const RELEASE: u8 = b'r';
+pub const COMPILED: u8 = b'c';
+pub const WARNINGS: u8 = b'w';
+pub const LINKED: u8 = b'l';
+pub const DIRTY: u8 = b'd';
+pub const PACKAGE: u8 = b'p';
+pub const QUARANTINE: u8 = b'q';
+pub const META: u8 = b'm';
+
+pub fn prefix(kind: u8) -> [u8; 2] {
+    [kind, 0]
+}
+
+pub fn ocid_key(kind: u8, ocid: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(2 + ocid.len());
+    key.extend_from_slice(&prefix(kind));
+    key.extend_from_slice(ocid.as_bytes());
+    key
+}
+
+/// All releases of one ocid sit under this prefix (the zero byte keeps `ocds-1` apart from `ocds-10`).
+pub fn release_prefix(ocid: &str) -> Vec<u8> {
+    let mut key = ocid_key(RELEASE, ocid);
+    key.push(0);
+    key
+}
+
+pub fn release_key(ocid: &str, hash: &[u8; 16]) -> Vec<u8> {
+    let mut key = release_prefix(ocid);
+    key.extend_from_slice(hash);
+    key
+}
+
+/// The ocid of a release key.
+pub fn release_key_ocid(key: &[u8]) -> &[u8] {
+    &key[2..key.len() - 17]
+}
+
+pub fn meta_key(name: &str) -> Vec<u8> {
+    ocid_key(META, name)
+}
+
+pub fn hash64(parts: &[&[u8]]) -> [u8; 8] {
+    let mut hasher = blake3::Hasher::new();
+    for part in parts {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&hasher.finalize().as_bytes()[..8]);
+    out
+}
+
+/// A stored release: first-seen order, its container, its date, warnings, and the release JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseEnvelope<'a> {
+    pub seq: u64,
+    pub container: [u8; 8],
+    pub date: &'a str,
+    pub warnings: &'a str,
+    pub json: &'a [u8],
+}
+
+impl<'a> ReleaseEnvelope<'a> {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(24 + self.date.len() + self.warnings.len() + self.json.len());
+        out.extend_from_slice(&self.seq.to_be_bytes());
+        out.extend_from_slice(&self.container);
+        out.extend_from_slice(&(self.date.len() as u16).to_be_bytes());
+        out.extend_from_slice(self.date.as_bytes());
+        out.extend_from_slice(&(self.warnings.len() as u32).to_be_bytes());
+        out.extend_from_slice(self.warnings.as_bytes());
+        out.extend_from_slice(self.json);
+        out
+    }
+
+    pub fn decode(bytes: &'a [u8]) -> Option<ReleaseEnvelope<'a>> {
+        let seq = u64::from_be_bytes(bytes.get(0..8)?.try_into().ok()?);
+        let container: [u8; 8] = bytes.get(8..16)?.try_into().ok()?;
+        let date_len = u16::from_be_bytes(bytes.get(16..18)?.try_into().ok()?) as usize;
+        let date = std::str::from_utf8(bytes.get(18..18 + date_len)?).ok()?;
+        let mut at = 18 + date_len;
+        let warnings_len = u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize;
+        at += 4;
+        let warnings = std::str::from_utf8(bytes.get(at..at + warnings_len)?).ok()?;
+        at += warnings_len;
+        Some(ReleaseEnvelope { seq, container, date, warnings, json: bytes.get(at..)? })
+    }
+}
+
+/// A stored compiled release: its date, whether the publisher compiled it, and the JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompiledEnvelope<'a> {
+    pub date: &'a str,
+    pub from_publisher: bool,
+    pub json: &'a [u8],
+}
+
+impl<'a> CompiledEnvelope<'a> {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(3 + self.date.len() + self.json.len());
+        out.extend_from_slice(&(self.date.len() as u16).to_be_bytes());
+        out.extend_from_slice(self.date.as_bytes());
+        out.push(self.from_publisher as u8);
+        out.extend_from_slice(self.json);
+        out
+    }
+
+    pub fn decode(bytes: &'a [u8]) -> Option<CompiledEnvelope<'a>> {
+        let date_len = u16::from_be_bytes(bytes.get(0..2)?.try_into().ok()?) as usize;
+        let date = std::str::from_utf8(bytes.get(2..2 + date_len)?).ok()?;
+        let from_publisher = *bytes.get(2 + date_len)? == 1;
+        Some(CompiledEnvelope { date, from_publisher, json: bytes.get(3 + date_len..)? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelopes_round_trip() {
+        let r = ReleaseEnvelope { seq: 7, container: [1; 8], date: "2024-01-01", warnings: "[]", json: b"{\"a\":1}" };
+        assert_eq!(ReleaseEnvelope::decode(&r.encode()), Some(r));
+        let c = CompiledEnvelope { date: "", from_publisher: true, json: b"{}" };
+        assert_eq!(CompiledEnvelope::decode(&c.encode()), Some(c));
+    }
+
+    #[test]
+    fn release_keys_keep_ocids_apart() {
+        let a = release_key("ocds-1", &[0; 16]);
+        assert!(a.starts_with(&release_prefix("ocds-1")));
+        assert!(!a.starts_with(&release_prefix("ocds-10")));
+        assert_eq!(release_key_ocid(&a), b"ocds-1");
+    }
+}

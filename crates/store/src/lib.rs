@@ -1,0 +1,567 @@
+//! openreg's store: every release kept losslessly in sled, compiled records kept up to date as
+//! releases arrive, and a quarantine for input that could not be used. The only crate that touches sled.
+
+mod keys;
+pub mod time;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use openreg_model::{MergeRules, Merger, Problem};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+pub use keys::{hash64, CompiledEnvelope, ReleaseEnvelope};
+use keys::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store could not be opened or written: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("the store holds an entry it cannot read ({0}); it may be from a newer openreg")]
+    Corrupt(String),
+    #[error("JSON error in the store: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Something an ingest could not use, with where it was and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantineEntry {
+    /// The file (or `-` for standard input).
+    pub source: String,
+    /// Byte offset in the (decompressed, UTF-8) text, and line.
+    pub offset: u64,
+    pub line: u64,
+    /// JSON pointer to the bad part, from the top of the value the input held there.
+    pub pointer: String,
+    pub reason: String,
+    /// The bad text, cut at 64 KiB.
+    pub raw: String,
+    pub recorded_at: String,
+}
+
+/// Whether a release was new to the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    New,
+    Duplicate,
+}
+
+/// Writes gathered for one atomic commit.
+pub struct Batch {
+    batch: sled::Batch,
+    keys: HashSet<Vec<u8>>,
+    pub releases_new: u64,
+    pub releases_duplicate: u64,
+    pub bytes: usize,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// What an ingest has had acknowledged so far: written in the same atomic batch as the data, so after
+/// a crash it says exactly what the store holds from that run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub started_at: String,
+    pub sources: Vec<String>,
+    pub batches: u64,
+    pub releases_new: u64,
+    pub releases_duplicate: u64,
+    pub quarantined: u64,
+    pub finished: bool,
+}
+
+/// The outcome of compiling the ocids that had new releases.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CompileSummary {
+    pub records_compiled: u64,
+    pub records_from_publisher: u64,
+    pub records_not_compiled: u64,
+    pub warnings: u64,
+}
+
+/// A record as stored: its releases in date order, its compiled release, and what the merge said.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    pub ocid: String,
+    pub releases: Vec<Value>,
+    pub linked_releases: Vec<Value>,
+    pub compiled_release: Option<Value>,
+    pub compiled_by_publisher: bool,
+    pub warnings: Vec<Value>,
+}
+
+impl StoredRecord {
+    /// The OCDS record: `ocid`, `releases` (full, then linked) and `compiledRelease`.
+    pub fn to_ocds(&self, versioned: Option<Value>) -> Value {
+        let mut record = Map::new();
+        record.insert("ocid".into(), Value::String(self.ocid.clone()));
+        let releases: Vec<Value> = self.releases.iter().chain(&self.linked_releases).cloned().collect();
+        record.insert("releases".into(), Value::Array(releases));
+        if let Some(compiled) = &self.compiled_release {
+            record.insert("compiledRelease".into(), compiled.clone());
+        }
+        if let Some(versioned) = versioned {
+            record.insert("versionedRelease".into(), versioned);
+        }
+        Value::Object(record)
+    }
+}
+
+/// Counts that describe the store.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    pub releases: u64,
+    pub ocids: u64,
+    pub records_compiled: u64,
+    pub records_from_publisher: u64,
+    pub records_not_compiled: u64,
+    pub awaiting_compile: u64,
+    pub packages: u64,
+    pub quarantined: u64,
+    pub earliest_date: Option<String>,
+    pub latest_date: Option<String>,
+    pub last_ingest: Option<Checkpoint>,
+    pub disk_bytes: u64,
+}
+
+pub struct Store {
+    db: sled::Db,
+    next_seq: AtomicU64,
+    rules_1_1: Merger,
+    rules_1_0: Merger,
+}
+
+/// How much memory sled may use for its page cache: the ingest's memory must stay flat and small.
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+impl Store {
+    /// Opens (or creates) the store in `dir`. A store left by a killed process opens cleanly: sled
+    /// recovers to the last durable batch.
+    pub fn open(dir: &Path) -> Result<Store> {
+        let db = sled::Config::new().path(dir).cache_capacity(CACHE_BYTES).mode(sled::Mode::HighThroughput).open()?;
+        let next_seq = match db.get(meta_key("seq"))? {
+            Some(v) => u64::from_be_bytes(v.as_ref().try_into().map_err(|_| StoreError::Corrupt("sequence".into()))?),
+            None => 0,
+        };
+        Ok(Store {
+            db,
+            next_seq: AtomicU64::new(next_seq),
+            rules_1_1: Merger::new(&MergeRules::for_version(Some("1.1"))),
+            rules_1_0: Merger::new(&MergeRules::for_version(None)),
+        })
+    }
+
+    pub fn batch(&self) -> Batch {
+        Batch { batch: sled::Batch::default(), keys: HashSet::new(), releases_new: 0, releases_duplicate: 0, bytes: 0 }
+    }
+
+    /// Adds a checked release. Identical content already stored (or already in this batch) is a duplicate.
+    pub fn add_release(&self, batch: &mut Batch, release: &Value, container: Option<[u8; 8]>, warnings: &[Problem]) -> Result<Added> {
+        let ocid = release.get("ocid").and_then(Value::as_str).ok_or_else(|| StoreError::Corrupt("release without ocid".into()))?;
+        let json = serde_json::to_vec(release)?;
+        let hash: [u8; 16] = blake3::hash(&json).as_bytes()[..16].try_into().expect("16 bytes");
+        let key = release_key(ocid, &hash);
+        if batch.keys.contains(&key) || self.db.contains_key(&key)? {
+            batch.releases_duplicate += 1;
+            return Ok(Added::Duplicate);
+        }
+        let warnings = if warnings.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<Value> = warnings.iter().map(|w| json!({"pointer": w.pointer, "message": w.reason})).collect();
+            serde_json::to_string(&list)?
+        };
+        let envelope = ReleaseEnvelope {
+            seq: self.next_seq.fetch_add(1, Ordering::Relaxed),
+            container: container.unwrap_or([0; 8]),
+            date: release.get("date").and_then(Value::as_str).unwrap_or(""),
+            warnings: &warnings,
+            json: &json,
+        };
+        batch.bytes += json.len();
+        batch.batch.insert(key.clone(), envelope.encode());
+        batch.batch.insert(ocid_key(DIRTY, ocid), &[][..]);
+        batch.keys.insert(key);
+        batch.releases_new += 1;
+        Ok(Added::New)
+    }
+
+    /// Keeps a record's linked releases and the publisher's compiled release.
+    pub fn add_linked_record(&self, batch: &mut Batch, ocid: &str, linked: &[Value], compiled: Option<&Value>) -> Result<()> {
+        let value = json!({"releases": linked, "compiledRelease": compiled});
+        let key = ocid_key(LINKED, ocid);
+        batch.batch.insert(key.clone(), serde_json::to_vec(&value)?);
+        batch.batch.insert(ocid_key(DIRTY, ocid), &[][..]);
+        batch.keys.insert(key);
+        Ok(())
+    }
+
+    /// Keeps a package's metadata (its releases refer to it by `container`).
+    pub fn add_package(&self, batch: &mut Batch, container: [u8; 8], source: &str, kind: &str, metadata: &Map<String, Value>) -> Result<()> {
+        let value = json!({"source": source, "kind": kind, "metadata": metadata});
+        let mut key = prefix(PACKAGE).to_vec();
+        key.extend_from_slice(&container);
+        batch.batch.insert(key.clone(), serde_json::to_vec(&value)?);
+        batch.keys.insert(key);
+        Ok(())
+    }
+
+    /// Quarantines bad input. The same fault in the same place is kept once, however often it is ingested.
+    pub fn add_quarantine(&self, batch: &mut Batch, entry: &QuarantineEntry) -> Result<()> {
+        let mut key = prefix(QUARANTINE).to_vec();
+        key.extend_from_slice(&hash64(&[entry.source.as_bytes()]));
+        key.extend_from_slice(&entry.offset.to_be_bytes());
+        key.extend_from_slice(&hash64(&[entry.pointer.as_bytes(), entry.reason.as_bytes()])[..4]);
+        batch.batch.insert(key.clone(), serde_json::to_vec(entry)?);
+        batch.keys.insert(key);
+        Ok(())
+    }
+
+    /// Applies a batch atomically and makes it durable; only then is it acknowledged.
+    pub fn commit(&self, batch: Batch, checkpoint: &Checkpoint) -> Result<()> {
+        let mut writes = batch.batch;
+        writes.insert(meta_key("seq"), &self.next_seq.load(Ordering::Relaxed).to_be_bytes()[..]);
+        writes.insert(meta_key("checkpoint"), serde_json::to_vec(checkpoint)?);
+        self.db.apply_batch(writes)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    pub fn checkpoint(&self) -> Result<Option<Checkpoint>> {
+        match self.db.get(meta_key("checkpoint"))? {
+            Some(v) => Ok(Some(serde_json::from_slice(&v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// How many ocids await compiling (after a crash, or during an ingest).
+    pub fn dirty_count(&self) -> u64 {
+        self.db.scan_prefix(prefix(DIRTY)).count() as u64
+    }
+
+    /// Compiles every ocid that received releases since it was last compiled. Each ocid's releases
+    /// are read in one range scan and merged afresh, so order of arrival never matters.
+    /// `rules` overrides the rules chosen from each package's OCDS version.
+    pub fn compile_pending(&self, rules: Option<&Merger>, progress: &mut dyn FnMut(u64)) -> Result<CompileSummary> {
+        let mut summary = CompileSummary::default();
+        let mut versions: HashMap<[u8; 8], bool> = HashMap::new();
+        loop {
+            let ocids: Vec<String> = self
+                .db
+                .scan_prefix(prefix(DIRTY))
+                .keys()
+                .take(512)
+                .map(|k| k.map(|k| String::from_utf8_lossy(&k[2..]).into_owned()))
+                .collect::<std::result::Result<_, _>>()?;
+            if ocids.is_empty() {
+                break;
+            }
+            let mut writes = sled::Batch::default();
+            for ocid in &ocids {
+                self.compile_one(ocid, rules, &mut versions, &mut writes, &mut summary)?;
+                writes.remove(ocid_key(DIRTY, ocid));
+            }
+            self.db.apply_batch(writes)?;
+            progress(ocids.len() as u64);
+        }
+        self.db.flush()?;
+        Ok(summary)
+    }
+
+    /// Whether an ocid's releases are OCDS 1.0: every one came from a package without `version`.
+    fn is_1_0(&self, containers: &[[u8; 8]], versions: &mut HashMap<[u8; 8], bool>) -> Result<bool> {
+        for container in containers {
+            if *container == [0; 8] {
+                return Ok(false);
+            }
+            let is_1_0 = match versions.get(container) {
+                Some(v) => *v,
+                None => {
+                    let mut key = prefix(PACKAGE).to_vec();
+                    key.extend_from_slice(container);
+                    let v = match self.db.get(key)? {
+                        Some(meta) => {
+                            let meta: Value = serde_json::from_slice(&meta)?;
+                            meta["kind"] != "record" && meta["metadata"].get("version").is_none()
+                        }
+                        None => false,
+                    };
+                    versions.insert(*container, v);
+                    v
+                }
+            };
+            if !is_1_0 {
+                return Ok(false);
+            }
+        }
+        Ok(!containers.is_empty())
+    }
+
+    fn merger_for<'a>(&'a self, rules: Option<&'a Merger>, containers: &[[u8; 8]], versions: &mut HashMap<[u8; 8], bool>) -> Result<&'a Merger> {
+        Ok(match rules {
+            Some(m) => m,
+            None if self.is_1_0(containers, versions)? => &self.rules_1_0,
+            None => &self.rules_1_1,
+        })
+    }
+
+    /// An ocid's full releases, in first-seen order, with their containers and warnings.
+    fn releases_of(&self, ocid: &str) -> Result<Vec<(u64, [u8; 8], Value, Vec<Value>)>> {
+        let mut out = Vec::new();
+        for entry in self.db.scan_prefix(release_prefix(ocid)) {
+            let (_, bytes) = entry?;
+            let envelope = ReleaseEnvelope::decode(&bytes).ok_or_else(|| StoreError::Corrupt(format!("release of {ocid}")))?;
+            let release: Value = serde_json::from_slice(envelope.json)?;
+            let warnings = if envelope.warnings.is_empty() { Vec::new() } else { serde_json::from_str(envelope.warnings)? };
+            out.push((envelope.seq, envelope.container, release, warnings));
+        }
+        out.sort_by_key(|r| r.0);
+        Ok(out)
+    }
+
+    fn compile_one(
+        &self,
+        ocid: &str,
+        rules: Option<&Merger>,
+        versions: &mut HashMap<[u8; 8], bool>,
+        writes: &mut sled::Batch,
+        summary: &mut CompileSummary,
+    ) -> Result<()> {
+        let releases = self.releases_of(ocid)?;
+        let compiled_key = ocid_key(COMPILED, ocid);
+        let warnings_key = ocid_key(WARNINGS, ocid);
+        if releases.is_empty() {
+            // Only linked releases: the publisher's compiled release is all there is.
+            let linked = self.db.get(ocid_key(LINKED, ocid))?;
+            let compiled = match &linked {
+                Some(bytes) => serde_json::from_slice::<Value>(bytes)?.get("compiledRelease").cloned().filter(|c| c.is_object()),
+                None => None,
+            };
+            match compiled {
+                Some(compiled) => {
+                    let date = compiled.get("date").and_then(Value::as_str).unwrap_or("").to_string();
+                    let json = serde_json::to_vec(&compiled)?;
+                    writes.insert(compiled_key, CompiledEnvelope { date: &date, from_publisher: true, json: &json }.encode());
+                    summary.records_from_publisher += 1;
+                }
+                None => {
+                    writes.remove(compiled_key);
+                    summary.records_not_compiled += 1;
+                }
+            }
+            writes.remove(warnings_key);
+            return Ok(());
+        }
+        let containers: Vec<[u8; 8]> = releases.iter().map(|r| r.1).collect();
+        let merger = self.merger_for(rules, &containers, versions)?;
+        let values: Vec<&Value> = releases.iter().map(|r| &r.2).collect();
+        let mut warnings: Vec<Value> = Vec::new();
+        let mut ids = HashSet::new();
+        for release in &values {
+            let id = release.get("id").map(openreg_model::merge::python_str).unwrap_or_default();
+            if !ids.insert(id.clone()) {
+                warnings.push(json!({"code": "duplicate-release-id", "message": format!("several different releases have the id '{id}'; all are merged, in date order, as the reference implementation does")}));
+            }
+        }
+        match merger.compiled(&values) {
+            Ok(merged) => {
+                let date = merged.release.get("date").and_then(Value::as_str).unwrap_or("").to_string();
+                let json = serde_json::to_vec(&merged.release)?;
+                writes.insert(compiled_key, CompiledEnvelope { date: &date, from_publisher: false, json: &json }.encode());
+                warnings.extend(merged.warnings.iter().map(|w| json!({"code": w.code, "message": w.message})));
+                summary.records_compiled += 1;
+            }
+            Err(e) => {
+                writes.remove(compiled_key);
+                warnings.push(json!({"code": e.code(), "message": format!("not compiled: {e}")}));
+                summary.records_not_compiled += 1;
+            }
+        }
+        summary.warnings += warnings.len() as u64;
+        if warnings.is_empty() {
+            writes.remove(warnings_key);
+        } else {
+            writes.insert(warnings_key, serde_json::to_vec(&warnings)?);
+        }
+        Ok(())
+    }
+
+    /// One ocid's record, or `None` when the store has nothing for it.
+    pub fn record(&self, ocid: &str) -> Result<Option<StoredRecord>> {
+        let releases = self.releases_of(ocid)?;
+        let linked = match self.db.get(ocid_key(LINKED, ocid))? {
+            Some(bytes) => serde_json::from_slice::<Value>(&bytes)?,
+            None => Value::Null,
+        };
+        if releases.is_empty() && linked.is_null() {
+            return Ok(None);
+        }
+        let (compiled_release, compiled_by_publisher) = match self.db.get(ocid_key(COMPILED, ocid))? {
+            Some(bytes) => {
+                let envelope = CompiledEnvelope::decode(&bytes).ok_or_else(|| StoreError::Corrupt(format!("compiled {ocid}")))?;
+                (Some(serde_json::from_slice(envelope.json)?), envelope.from_publisher)
+            }
+            None => (None, false),
+        };
+        let mut warnings: Vec<Value> = match self.db.get(ocid_key(WARNINGS, ocid))? {
+            Some(bytes) => serde_json::from_slice(&bytes)?,
+            None => Vec::new(),
+        };
+        let mut ordered: Vec<(u64, Value)> = Vec::new();
+        for (seq, _, release, release_warnings) in releases {
+            for w in release_warnings {
+                let id = release.get("id").cloned().unwrap_or(Value::Null);
+                warnings.push(json!({"code": "release", "release": id, "pointer": w["pointer"], "message": w["message"]}));
+            }
+            ordered.push((seq, release));
+        }
+        // Date order (stable on arrival), as the releases were merged; undated ones keep arrival order.
+        ordered.sort_by(|a, b| {
+            let da = a.1.get("date").and_then(Value::as_str).unwrap_or("");
+            let db = b.1.get("date").and_then(Value::as_str).unwrap_or("");
+            da.cmp(db).then(a.0.cmp(&b.0))
+        });
+        let linked_releases = linked.get("releases").and_then(Value::as_array).cloned().unwrap_or_default();
+        Ok(Some(StoredRecord {
+            ocid: ocid.to_string(),
+            releases: ordered.into_iter().map(|(_, r)| r).collect(),
+            linked_releases,
+            compiled_release,
+            compiled_by_publisher,
+            warnings,
+        }))
+    }
+
+    /// The versioned release of an ocid, merged on demand from its stored releases.
+    pub fn versioned_release(&self, ocid: &str, rules: Option<&Merger>) -> Result<Option<std::result::Result<Value, openreg_model::MergeError>>> {
+        let releases = self.releases_of(ocid)?;
+        if releases.is_empty() {
+            return Ok(None);
+        }
+        let containers: Vec<[u8; 8]> = releases.iter().map(|r| r.1).collect();
+        let merger = self.merger_for(rules, &containers, &mut HashMap::new())?;
+        let values: Vec<&Value> = releases.iter().map(|r| &r.2).collect();
+        Ok(Some(merger.versioned(&values).map(|m| m.release)))
+    }
+
+    /// Compiled releases in ocid order: (ocid, date, JSON bytes). Bytes go out as stored, so bulk
+    /// export never re-parses them.
+    pub fn compiled(&self) -> impl Iterator<Item = Result<(String, String, sled::IVec)>> + '_ {
+        self.db.scan_prefix(prefix(COMPILED)).map(|entry| {
+            let (key, value) = entry?;
+            let ocid = String::from_utf8_lossy(&key[2..]).into_owned();
+            let envelope = CompiledEnvelope::decode(&value).ok_or_else(|| StoreError::Corrupt(format!("compiled {ocid}")))?;
+            let date = envelope.date.to_string();
+            let start = value.len() - envelope.json.len();
+            Ok((ocid, date, value.subslice(start, envelope.json.len())))
+        })
+    }
+
+    /// Stored releases, grouped by ocid: (ocid, date, JSON bytes).
+    pub fn releases(&self) -> impl Iterator<Item = Result<(String, String, sled::IVec)>> + '_ {
+        self.db.scan_prefix(prefix(RELEASE)).map(|entry| {
+            let (key, value) = entry?;
+            let ocid = String::from_utf8_lossy(release_key_ocid(&key)).into_owned();
+            let envelope = ReleaseEnvelope::decode(&value).ok_or_else(|| StoreError::Corrupt(format!("release of {ocid}")))?;
+            let date = envelope.date.to_string();
+            let start = value.len() - envelope.json.len();
+            Ok((ocid, date, value.subslice(start, envelope.json.len())))
+        })
+    }
+
+    /// Every ocid the store knows (from releases or linked records), in order, once each.
+    pub fn ocids(&self) -> impl Iterator<Item = Result<String>> + '_ {
+        let from_releases = self.db.scan_prefix(prefix(RELEASE)).keys().map(|k| k.map(|k| String::from_utf8_lossy(release_key_ocid(&k)).into_owned()));
+        let from_linked = self.db.scan_prefix(prefix(LINKED)).keys().map(|k| k.map(|k| String::from_utf8_lossy(&k[2..]).into_owned()));
+        let mut last: Option<String> = None;
+        merge_sorted(from_releases, from_linked).filter_map(move |o| match o {
+            Ok(ocid) if last.as_deref() == Some(ocid.as_str()) => None,
+            Ok(ocid) => {
+                last = Some(ocid.clone());
+                Some(Ok(ocid))
+            }
+            Err(e) => Some(Err(StoreError::from(e))),
+        })
+    }
+
+    /// The extensions declared by the packages the store holds (for packages openreg publishes).
+    pub fn extensions(&self) -> Result<Vec<String>> {
+        let mut seen = std::collections::BTreeSet::new();
+        for entry in self.db.scan_prefix(prefix(PACKAGE)) {
+            let (_, value) = entry?;
+            let meta: Value = serde_json::from_slice(&value)?;
+            if let Some(list) = meta["metadata"].get("extensions").and_then(Value::as_array) {
+                seen.extend(list.iter().filter_map(Value::as_str).map(str::to_string));
+            }
+        }
+        Ok(seen.into_iter().collect())
+    }
+
+    /// Quarantine entries, by source and position.
+    pub fn quarantine(&self) -> impl Iterator<Item = Result<QuarantineEntry>> + '_ {
+        self.db.scan_prefix(prefix(QUARANTINE)).values().map(|v| Ok(serde_json::from_slice(&v?)?))
+    }
+
+    pub fn stats(&self) -> Result<Stats> {
+        let mut stats = Stats::default();
+        for entry in self.db.scan_prefix(prefix(RELEASE)).keys() {
+            entry?;
+            stats.releases += 1;
+        }
+        stats.ocids = self.ocids().count() as u64;
+        for entry in self.compiled() {
+            let (_, date, _) = entry?;
+            stats.records_compiled += 1;
+            if !date.is_empty() {
+                if stats.earliest_date.as_deref().is_none_or(|d| date.as_str() < d) {
+                    stats.earliest_date = Some(date.clone());
+                }
+                if stats.latest_date.as_deref().is_none_or(|d| date.as_str() > d) {
+                    stats.latest_date = Some(date);
+                }
+            }
+        }
+        for entry in self.db.scan_prefix(prefix(COMPILED)).values() {
+            if CompiledEnvelope::decode(&entry?).is_some_and(|e| e.from_publisher) {
+                stats.records_from_publisher += 1;
+            }
+        }
+        stats.awaiting_compile = self.dirty_count();
+        stats.records_not_compiled = stats.ocids.saturating_sub(stats.records_compiled + stats.awaiting_compile);
+        stats.packages = self.db.scan_prefix(prefix(PACKAGE)).count() as u64;
+        stats.quarantined = self.db.scan_prefix(prefix(QUARANTINE)).count() as u64;
+        stats.last_ingest = self.checkpoint()?;
+        stats.disk_bytes = self.db.size_on_disk()?;
+        Ok(stats)
+    }
+}
+
+/// Merges two sorted iterators.
+fn merge_sorted<I, J, T: Ord, E>(a: I, b: J) -> impl Iterator<Item = std::result::Result<T, E>>
+where
+    I: Iterator<Item = std::result::Result<T, E>>,
+    J: Iterator<Item = std::result::Result<T, E>>,
+{
+    let mut a = a.peekable();
+    let mut b = b.peekable();
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(Ok(x)), Some(Ok(y))) => {
+            if x <= y {
+                a.next()
+            } else {
+                b.next()
+            }
+        }
+        (Some(Err(_)), _) | (Some(_), None) => a.next(),
+        (_, Some(_)) => b.next(),
+        (None, None) => None,
+    })
+}
