@@ -5,11 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
-use openreg_ingest::{expand, ingest_ocds, Encoding, IngestOptions, IngestSummary, Progress};
-use openreg_model::Merger;
+use openreg_ingest::{expand, ingest_ocds, IngestOptions, IngestSummary, Progress};
 use openreg_store::Store;
 
-pub fn ocds(store: &Store, paths: &[PathBuf], encoding: Encoding, rules: Option<Merger>, json: bool) -> Result<u8> {
+pub fn ocds(store: &Store, paths: &[PathBuf], options: IngestOptions, json: bool) -> Result<u8> {
     let inputs = match expand(paths) {
         Ok(inputs) => inputs,
         Err(e) => {
@@ -17,7 +16,6 @@ pub fn ocds(store: &Store, paths: &[PathBuf], encoding: Encoding, rules: Option<
             return Ok(1);
         }
     };
-    let options = IngestOptions { encoding, rules, ..IngestOptions::default() };
     let summary = run_with_progress(store, &inputs, &options)?;
     if json {
         println!("{}", serde_json::to_string(&summary)?);
@@ -27,14 +25,20 @@ pub fn ocds(store: &Store, paths: &[PathBuf], encoding: Encoding, rules: Option<
     Ok(summary.exit_code() as u8)
 }
 
-pub fn run_with_progress(store: &Store, inputs: &[openreg_ingest::Input], options: &IngestOptions) -> Result<IngestSummary> {
+pub fn run_with_progress(
+    store: &Store,
+    inputs: &[openreg_ingest::Input],
+    options: &IngestOptions,
+) -> Result<IngestSummary> {
     // A bar on a terminal only: scripts and pipes get no control characters.
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(0);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg:40!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {prefix}")
-                .expect("valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} {msg:40!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {prefix}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
         );
         Some(bar)
     } else {
@@ -85,11 +89,21 @@ fn print_summary(s: &IngestSummary) {
         s.releases_stored, s.releases_duplicate, s.compile.records_compiled, s.compile.records_from_publisher, s.compile.records_not_compiled
     );
     if s.quarantined > 0 {
-        println!("{} quarantined: see `openreg quarantine list`", s.quarantined);
+        println!(
+            "{} quarantined: see `openreg quarantine list`",
+            s.quarantined
+        );
     }
     if s.compile.warnings + s.release_warnings > 0 {
-        println!("{} warnings: see `openreg record OCID` for each process", s.compile.warnings + s.release_warnings);
+        println!(
+            "{} warnings: see `openreg record OCID` for each process",
+            s.compile.warnings + s.release_warnings
+        );
     }
     let mb = s.bytes_read as f64 / 1e6;
-    println!("{mb:.1} MB in {:.2} s ({:.0} releases/s)", s.seconds, s.releases_read as f64 / s.seconds.max(1e-9));
+    println!(
+        "{mb:.1} MB in {:.2} s ({:.0} releases/s)",
+        s.seconds,
+        s.releases_read as f64 / s.seconds.max(1e-9)
+    );
 }

@@ -4,7 +4,10 @@
 use std::time::Instant;
 
 use openreg_model::{check_release, Merger};
-use openreg_store::{hash64, time::now_rfc3339, Added, Batch, Checkpoint, CompileSummary, QuarantineEntry, Store, StoreError};
+use openreg_store::{
+    hash64, time::now_rfc3339, Added, Batch, Checkpoint, CompileSummary, QuarantineEntry, Store,
+    StoreError,
+};
 use serde::Serialize;
 
 use crate::encoding::{Detected, Encoding};
@@ -29,7 +32,11 @@ pub struct IngestOptions {
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        IngestOptions { encoding: Encoding::Auto, rules: None, batch_bytes: 8 << 20 }
+        IngestOptions {
+            encoding: Encoding::Auto,
+            rules: None,
+            batch_bytes: 8 << 20,
+        }
     }
 }
 
@@ -76,7 +83,10 @@ impl IngestSummary {
     pub fn exit_code(&self) -> i32 {
         let nothing_read = self.releases_read == 0 && self.linked_records == 0;
         let unreadable = self.sources.iter().all(|s| s.error.is_some());
-        if unreadable || (nothing_read && (self.quarantined > 0 || self.sources.iter().any(|s| s.error.is_some()))) {
+        if unreadable
+            || (nothing_read
+                && (self.quarantined > 0 || self.sources.iter().any(|s| s.error.is_some())))
+        {
             1
         } else if self.quarantined > 0 || self.sources.iter().any(|s| s.error.is_some()) {
             2
@@ -96,37 +106,69 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn commit(&mut self) -> Result<(), StoreError> {
+        self.summary.releases_duplicate += std::mem::take(&mut self.batch.releases_duplicate);
         if self.batch.is_empty() {
             return Ok(());
         }
         let batch = std::mem::replace(&mut self.batch, self.store.batch());
         self.summary.releases_stored += batch.releases_new;
-        self.summary.releases_duplicate += batch.releases_duplicate;
         self.checkpoint.batches += 1;
         self.checkpoint.releases_new += batch.releases_new;
-        self.checkpoint.releases_duplicate += batch.releases_duplicate;
+        self.checkpoint.releases_duplicate = self.summary.releases_duplicate;
         self.checkpoint.quarantined = self.summary.quarantined;
         self.store.commit(batch, &self.checkpoint)?;
         self.summary.batches += 1;
         Ok(())
     }
 
-    fn quarantine(&mut self, source: &str, at: Position, pointer: String, reason: String, raw: String) -> Result<(), StoreError> {
-        let entry = QuarantineEntry { source: source.to_string(), offset: at.offset, line: at.line, pointer, reason, raw, recorded_at: now_rfc3339() };
+    fn quarantine(
+        &mut self,
+        source: &str,
+        at: Position,
+        pointer: String,
+        reason: String,
+        raw: String,
+    ) -> Result<(), StoreError> {
+        let entry = QuarantineEntry {
+            source: source.to_string(),
+            offset: at.offset,
+            line: at.line,
+            pointer,
+            reason,
+            raw,
+            recorded_at: now_rfc3339(),
+        };
         self.store.add_quarantine(&mut self.batch, &entry)?;
         self.summary.quarantined += 1;
         Ok(())
     }
 
-    fn item(&mut self, source: &str, item: Item, per_source: &mut SourceSummary) -> Result<(), StoreError> {
+    fn item(
+        &mut self,
+        source: &str,
+        item: Item,
+        per_source: &mut SourceSummary,
+    ) -> Result<(), StoreError> {
         match item {
-            Item::Release { release, at, pointer, container } => {
+            Item::Release {
+                release,
+                at,
+                pointer,
+                container,
+            } => {
                 per_source.releases_read += 1;
                 self.summary.releases_read += 1;
                 let check = check_release(&release);
                 if !check.is_storable() {
                     per_source.quarantined += 1;
-                    let reason = check.problems.iter().map(|p| format!("{}: {}", p.pointer, p.reason)).collect::<Vec<_>>().join("; ");
+                    let reason = match check.problems.as_slice() {
+                        [only] => only.reason.clone(),
+                        many => many
+                            .iter()
+                            .map(|p| format!("{}: {}", p.pointer, p.reason))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    };
                     let pointer = format!("{pointer}{}", check.problems[0].pointer);
                     let mut raw = release.to_string();
                     raw.truncate(floor_char_boundary(&raw, RAW_LIMIT));
@@ -134,24 +176,47 @@ impl Run<'_> {
                 }
                 self.summary.release_warnings += check.warnings.len() as u64;
                 let container = container.map(|c| container_key(source, c));
-                if self.store.add_release(&mut self.batch, &release, container, &check.warnings)? == Added::New
+                if self
+                    .store
+                    .add_release(&mut self.batch, &release, container, &check.warnings)?
+                    == Added::New
                     && self.batch.bytes >= self.options.batch_bytes
                 {
                     self.commit()?;
                 }
             }
-            Item::LinkedRecord { ocid, linked_releases, compiled_release, .. } => {
+            Item::LinkedRecord {
+                ocid,
+                linked_releases,
+                compiled_release,
+                ..
+            } => {
                 self.summary.linked_records += 1;
-                self.store.add_linked_record(&mut self.batch, &ocid, &linked_releases, compiled_release.as_ref())?;
+                self.store.add_linked_record(
+                    &mut self.batch,
+                    &ocid,
+                    &linked_releases,
+                    compiled_release.as_ref(),
+                )?;
             }
-            Item::ContainerEnd { container, kind, metadata } => {
+            Item::ContainerEnd {
+                container,
+                kind,
+                metadata,
+            } => {
                 self.summary.packages += 1;
                 let kind = match kind {
                     ContainerKind::ReleasePackage => "release-package",
                     ContainerKind::RecordPackage => "record-package",
                     ContainerKind::Record => "record",
                 };
-                self.store.add_package(&mut self.batch, container_key(source, container), source, kind, &metadata)?;
+                self.store.add_package(
+                    &mut self.batch,
+                    container_key(source, container),
+                    source,
+                    kind,
+                    &metadata,
+                )?;
             }
             Item::Bad(bad) => {
                 per_source.quarantined += 1;
@@ -175,20 +240,32 @@ fn floor_char_boundary(s: &str, at: usize) -> usize {
 }
 
 /// Ingests OCDS inputs into the store. Bad input is quarantined and never stops the rest.
-pub fn ingest_ocds(store: &Store, inputs: &[Input], options: &IngestOptions, progress: &mut dyn FnMut(&Progress)) -> Result<IngestSummary, IngestError> {
+pub fn ingest_ocds(
+    store: &Store,
+    inputs: &[Input],
+    options: &IngestOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<IngestSummary, IngestError> {
     let started = Instant::now();
     let mut run = Run {
         store,
         options,
         batch: store.batch(),
-        checkpoint: Checkpoint { started_at: now_rfc3339(), sources: inputs.iter().map(Input::name).collect(), ..Checkpoint::default() },
+        checkpoint: Checkpoint {
+            started_at: now_rfc3339(),
+            sources: inputs.iter().map(Input::name).collect(),
+            ..Checkpoint::default()
+        },
         summary: IngestSummary::default(),
     };
     for input in inputs {
         let source = input.name();
-        let mut per_source = SourceSummary { source: source.clone(), ..SourceSummary::default() };
+        let mut per_source = SourceSummary {
+            source: source.clone(),
+            ..SourceSummary::default()
+        };
         let counter = ByteCounter::default();
-        let total = input.len();
+        let total = input.size();
         let mut opened = match open(input, options.encoding, counter.clone()) {
             Ok(opened) => opened,
             Err(e) => {
@@ -209,7 +286,13 @@ pub fn ingest_ocds(store: &Store, inputs: &[Input], options: &IngestOptions, pro
                 let read = run_ref.summary.releases_read;
                 if read >= last_report + 1000 {
                     last_report = read;
-                    progress(&Progress { source: source.clone(), bytes_read: counter.get(), bytes_total: total, releases: read, compiling: None });
+                    progress(&Progress {
+                        source: source.clone(),
+                        bytes_read: counter.get(),
+                        bytes_total: total,
+                        releases: read,
+                        compiling: None,
+                    });
                 }
                 Ok(())
             };
@@ -242,13 +325,25 @@ pub fn ingest_ocds(store: &Store, inputs: &[Input], options: &IngestOptions, pro
     Ok(run.summary)
 }
 
-fn compile(run: &mut Run<'_>, source: &str, progress: &mut dyn FnMut(&Progress)) -> Result<(), StoreError> {
+fn compile(
+    run: &mut Run<'_>,
+    source: &str,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<(), StoreError> {
     let mut done = 0u64;
     let releases = run.summary.releases_read;
-    let result = run.store.compile_pending(run.options.rules.as_ref(), &mut |n| {
-        done += n;
-        progress(&Progress { source: source.to_string(), bytes_read: 0, bytes_total: None, releases, compiling: Some(done) });
-    })?;
+    let result = run
+        .store
+        .compile_pending(run.options.rules.as_ref(), &mut |n| {
+            done += n;
+            progress(&Progress {
+                source: source.to_string(),
+                bytes_read: 0,
+                bytes_total: None,
+                releases,
+                compiling: Some(done),
+            });
+        })?;
     let total = &mut run.summary.compile;
     total.records_compiled += result.records_compiled;
     total.records_from_publisher += result.records_from_publisher;

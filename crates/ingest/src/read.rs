@@ -12,12 +12,27 @@ use crate::scan::{Position, ScanError, Scanner};
 #[derive(Debug)]
 pub enum Item {
     /// A full release, from a package, a record or on its own.
-    Release { release: Value, at: Position, pointer: String, container: Option<u64> },
+    Release {
+        release: Value,
+        at: Position,
+        pointer: String,
+        container: Option<u64>,
+    },
     /// What a record adds beyond its full releases: releases given only as links, and the
     /// publisher's compiled release, which is all there is of such a record.
-    LinkedRecord { ocid: String, linked_releases: Vec<Value>, compiled_release: Option<Value>, at: Position, pointer: String },
+    LinkedRecord {
+        ocid: String,
+        linked_releases: Vec<Value>,
+        compiled_release: Option<Value>,
+        at: Position,
+        pointer: String,
+    },
     /// The end of a package (or of a record read on its own): its metadata, without its releases.
-    ContainerEnd { container: u64, kind: ContainerKind, metadata: Map<String, Value> },
+    ContainerEnd {
+        container: u64,
+        kind: ContainerKind,
+        metadata: Map<String, Value>,
+    },
     /// Input that cannot be used, with where it is and why.
     Bad(Bad),
 }
@@ -59,7 +74,10 @@ impl From<ScanError> for Structural {
             ScanError::Io(e) => format!("the input could not be read: {e}"),
             ScanError::Eof => "the input ends in the middle of a value (truncated file?)".into(),
         };
-        Structural { at: Position::default(), reason }
+        Structural {
+            at: Position::default(),
+            reason,
+        }
     }
 }
 
@@ -70,8 +88,16 @@ impl From<std::io::Error> for Structural {
 }
 
 /// Reads all of `input` (UTF-8 text), handing each item to `sink`. Stops early only if `sink` fails.
-pub fn read_ocds<R: Read, E>(input: R, sink: &mut dyn FnMut(Item) -> Result<(), E>) -> Result<(), E> {
-    let mut reader = Reader { scanner: Scanner::new(input), containers: 0, buf: Vec::new(), sink };
+pub fn read_ocds<R: Read, E>(
+    input: R,
+    sink: &mut dyn FnMut(Item) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut reader = Reader {
+        scanner: Scanner::new(input),
+        containers: 0,
+        buf: Vec::new(),
+        sink,
+    };
     reader.run()
 }
 
@@ -95,7 +121,12 @@ impl<R: Read, E> Reader<'_, R, E> {
     }
 
     fn bad(&mut self, at: Position, pointer: &str, reason: String, raw: &[u8]) -> Result<(), E> {
-        self.emit(Item::Bad(Bad { at, pointer: pointer.to_string(), reason, raw: raw_text(raw) }))
+        self.emit(Item::Bad(Bad {
+            at,
+            pointer: pointer.to_string(),
+            reason,
+            raw: raw_text(raw),
+        }))
     }
 
     fn run(&mut self) -> Result<(), E> {
@@ -122,7 +153,10 @@ impl<R: Read, E> Reader<'_, R, E> {
                     self.scanner.bump();
                     continue;
                 }
-                _ => Err(Structural { at, reason: "expected a JSON object or array here".into() }),
+                _ => Err(Structural {
+                    at,
+                    reason: "expected a JSON object or array here".into(),
+                }),
             };
             match outcome {
                 Ok(Some(e)) => return Err(e),
@@ -136,7 +170,11 @@ impl<R: Read, E> Reader<'_, R, E> {
                         fault.at = self.scanner.position();
                     }
                     // Find a fresh start on the next line; what lies between is kept in the quarantine.
-                    let span = unreadable.get_or_insert_with(|| Unreadable { at: fault.at, reason: fault.reason, raw: Vec::new() });
+                    let span = unreadable.get_or_insert_with(|| Unreadable {
+                        at: fault.at,
+                        reason: fault.reason,
+                        raw: Vec::new(),
+                    });
                     if self.scanner.skip_line(&mut span.raw, RAW_LIMIT).is_err() {
                         break;
                     }
@@ -150,22 +188,34 @@ impl<R: Read, E> Reader<'_, R, E> {
     }
 
     fn report_unreadable(&mut self, u: Unreadable) -> Result<(), E> {
-        let reason = format!("unreadable JSON from line {} (byte {}): {}; reading resumed at the next line", u.at.line, u.at.offset, u.reason);
+        let reason = format!(
+            "unreadable JSON from line {} (byte {}): {}; reading resumed at the next line",
+            u.at.line, u.at.offset, u.reason
+        );
         self.bad(u.at, "", reason, &u.raw)
     }
 
     /// JSON Lines: the first lines are each a whole JSON value.
     fn looks_like_json_lines(&mut self) -> bool {
-        let Ok(prefix) = self.scanner.prefix(1 << 20) else { return false };
+        let Ok(prefix) = self.scanner.prefix(1 << 20) else {
+            return false;
+        };
         let complete = match prefix.iter().rposition(|&b| b == b'\n') {
             Some(last) => &prefix[..last],
             None => return false,
         };
-        let lines: Vec<&[u8]> = complete.split(|&b| b == b'\n').filter(|l| !l.trim_ascii().is_empty()).take(20).collect();
+        let lines: Vec<&[u8]> = complete
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.trim_ascii().is_empty())
+            .take(20)
+            .collect();
         if lines.len() < 2 {
             return false;
         }
-        let whole = lines.iter().filter(|l| serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok()).count();
+        let whole = lines
+            .iter()
+            .filter(|l| serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok())
+            .count();
         whole * 2 > lines.len()
     }
 
@@ -192,7 +242,12 @@ impl<R: Read, E> Reader<'_, R, E> {
                     }
                 }
                 Ok(value) => self.whole_value(value, at, String::new())?,
-                Err(e) => self.bad(at, "", format!("line {} is not valid JSON: {e}", at.line), &line)?,
+                Err(e) => self.bad(
+                    at,
+                    "",
+                    format!("line {} is not valid JSON: {e}", at.line),
+                    &line,
+                )?,
             }
         }
     }
@@ -205,55 +260,114 @@ impl<R: Read, E> Reader<'_, R, E> {
     /// A value read whole (a JSON line, or an element of a package's `records`).
     fn whole_value(&mut self, value: Value, at: Position, pointer: String) -> Result<(), E> {
         let Value::Object(mut object) = value else {
-            return self.bad(at, &pointer, "expected a release, record or package (a JSON object)".into(), value.to_string().as_bytes());
+            return self.bad(
+                at,
+                &pointer,
+                "expected a release, record or package (a JSON object)".into(),
+                value.to_string().as_bytes(),
+            );
         };
         let has_ocid = object.contains_key("ocid");
         if let (Some(Value::Array(_)), false) = (object.get("releases"), has_ocid) {
             let container = self.next_container();
-            let Some(Value::Array(releases)) = object.remove("releases") else { unreachable!() };
+            let Some(Value::Array(releases)) = object.remove("releases") else {
+                unreachable!()
+            };
             for (i, release) in releases.into_iter().enumerate() {
                 self.package_release(release, at, format!("{pointer}/releases/{i}"), container)?;
             }
-            return self.emit(Item::ContainerEnd { container, kind: ContainerKind::ReleasePackage, metadata: object });
+            return self.emit(Item::ContainerEnd {
+                container,
+                kind: ContainerKind::ReleasePackage,
+                metadata: object,
+            });
         }
         if let Some(Value::Array(_)) = object.get("records") {
             let container = self.next_container();
-            let Some(Value::Array(records)) = object.remove("records") else { unreachable!() };
+            let Some(Value::Array(records)) = object.remove("records") else {
+                unreachable!()
+            };
             for (i, record) in records.into_iter().enumerate() {
                 self.record(record, at, format!("{pointer}/records/{i}"), container)?;
             }
-            return self.emit(Item::ContainerEnd { container, kind: ContainerKind::RecordPackage, metadata: object });
+            return self.emit(Item::ContainerEnd {
+                container,
+                kind: ContainerKind::RecordPackage,
+                metadata: object,
+            });
         }
         if has_ocid && matches!(object.get("releases"), Some(Value::Array(_))) {
             let container = self.next_container();
             self.record(Value::Object(object), at, pointer, container)?;
-            return self.emit(Item::ContainerEnd { container, kind: ContainerKind::Record, metadata: Map::new() });
+            return self.emit(Item::ContainerEnd {
+                container,
+                kind: ContainerKind::Record,
+                metadata: Map::new(),
+            });
         }
         // Something shaped like a release but without its `ocid` still goes on as a release, so that
         // validation can say precisely what is missing.
-        let release_like = object.contains_key("id") && (object.contains_key("date") || object.contains_key("tag"));
+        let release_like = object.contains_key("id")
+            && (object.contains_key("date") || object.contains_key("tag"));
         if has_ocid || release_like {
-            return self.emit(Item::Release { release: Value::Object(object), at, pointer, container: None });
+            return self.emit(Item::Release {
+                release: Value::Object(object),
+                at,
+                pointer,
+                container: None,
+            });
         }
         let raw = Value::Object(object).to_string();
-        self.bad(at, &pointer, "not a release, record or package: it has no `ocid`, `releases` or `records`".into(), raw.as_bytes())
+        self.bad(
+            at,
+            &pointer,
+            "not a release, record or package: it has no `ocid`, `releases` or `records`".into(),
+            raw.as_bytes(),
+        )
     }
 
-    fn package_release(&mut self, release: Value, at: Position, pointer: String, container: u64) -> Result<(), E> {
+    fn package_release(
+        &mut self,
+        release: Value,
+        at: Position,
+        pointer: String,
+        container: u64,
+    ) -> Result<(), E> {
         if is_linked_release(&release) {
             let raw = release.to_string();
             return self.bad(at, &pointer, "a linked release (only url, date, tag) belongs in a record, not in a release package".into(), raw.as_bytes());
         }
-        self.emit(Item::Release { release, at, pointer, container: Some(container) })
+        self.emit(Item::Release {
+            release,
+            at,
+            pointer,
+            container: Some(container),
+        })
     }
 
     /// A record: full releases go out as releases; linked ones travel with the publisher's compiled release.
-    fn record(&mut self, record: Value, at: Position, pointer: String, container: u64) -> Result<(), E> {
+    fn record(
+        &mut self,
+        record: Value,
+        at: Position,
+        pointer: String,
+        container: u64,
+    ) -> Result<(), E> {
         let Value::Object(mut record) = record else {
-            return self.bad(at, &pointer, "a record must be a JSON object".into(), record.to_string().as_bytes());
+            return self.bad(
+                at,
+                &pointer,
+                "a record must be a JSON object".into(),
+                record.to_string().as_bytes(),
+            );
         };
         let Some(Value::String(ocid)) = record.get("ocid").cloned() else {
-            return self.bad(at, &format!("{pointer}/ocid"), "a record needs an `ocid` (string)".into(), Value::Object(record).to_string().as_bytes());
+            return self.bad(
+                at,
+                &format!("{pointer}/ocid"),
+                "a record needs an `ocid` (string)".into(),
+                Value::Object(record).to_string().as_bytes(),
+            );
         };
         let mut linked = Vec::new();
         if let Some(Value::Array(releases)) = record.remove("releases") {
@@ -261,13 +375,24 @@ impl<R: Read, E> Reader<'_, R, E> {
                 if is_linked_release(&release) {
                     linked.push(release);
                 } else {
-                    self.emit(Item::Release { release, at, pointer: format!("{pointer}/releases/{i}"), container: Some(container) })?;
+                    self.emit(Item::Release {
+                        release,
+                        at,
+                        pointer: format!("{pointer}/releases/{i}"),
+                        container: Some(container),
+                    })?;
                 }
             }
         }
         if !linked.is_empty() {
             let compiled_release = record.remove("compiledRelease");
-            self.emit(Item::LinkedRecord { ocid, linked_releases: linked, compiled_release, at, pointer })?;
+            self.emit(Item::LinkedRecord {
+                ocid,
+                linked_releases: linked,
+                compiled_release,
+                at,
+                pointer,
+            })?;
         }
         Ok(())
     }
@@ -292,7 +417,12 @@ impl<R: Read, E> Reader<'_, R, E> {
                     self.buf.clear();
                     let mut buf = std::mem::take(&mut self.buf);
                     self.scanner.capture_value(&mut buf)?;
-                    let result = self.bad(at, &format!("/{index}"), "expected a release, record or package (a JSON object)".into(), &buf);
+                    let result = self.bad(
+                        at,
+                        &format!("/{index}"),
+                        "expected a release, record or package (a JSON object)".into(),
+                        &buf,
+                    );
                     self.buf = buf;
                     if let Err(e) = result {
                         return Ok(Some(e));
@@ -305,7 +435,10 @@ impl<R: Read, E> Reader<'_, R, E> {
                 Some(b',') => self.scanner.bump(),
                 Some(b']') => {}
                 Some(_) => {
-                    return Err(Structural { at: self.scanner.position(), reason: "expected `,` or `]` between array items".into() })
+                    return Err(Structural {
+                        at: self.scanner.position(),
+                        reason: "expected `,` or `]` between array items".into(),
+                    })
                 }
                 None => return Err(ScanError::Eof.into()),
             }
@@ -321,7 +454,12 @@ impl<R: Read, E> Reader<'_, R, E> {
 
     /// An object read key by key, so that a package's `releases` or `records` stream one at a time.
     /// Returns `Ok(Some(e))` when the sink failed.
-    fn stream_object(&mut self, at: Position, pointer: String, _depth: usize) -> Result<Option<E>, Structural> {
+    fn stream_object(
+        &mut self,
+        at: Position,
+        pointer: String,
+        _depth: usize,
+    ) -> Result<Option<E>, Structural> {
         self.scanner.bump();
         let mut metadata = Map::new();
         let mut container: Option<(u64, ContainerKind)> = None;
@@ -335,21 +473,35 @@ impl<R: Read, E> Reader<'_, R, E> {
                     break;
                 }
                 Some(b'"') => {}
-                Some(_) => return Err(Structural { at: self.scanner.position(), reason: "expected a field name".into() }),
+                Some(_) => {
+                    return Err(Structural {
+                        at: self.scanner.position(),
+                        reason: "expected a field name".into(),
+                    })
+                }
                 None => return Err(ScanError::Eof.into()),
             }
             let key_bytes = self.capture()?;
-            let key: String = serde_json::from_slice(&key_bytes)
-                .map_err(|e| Structural { at: self.scanner.position(), reason: format!("a field name is not a valid string: {e}") })?;
+            let key: String = serde_json::from_slice(&key_bytes).map_err(|e| Structural {
+                at: self.scanner.position(),
+                reason: format!("a field name is not a valid string: {e}"),
+            })?;
             self.buf = key_bytes;
             if self.scanner.skip_ws()? != Some(b':') {
-                return Err(Structural { at: self.scanner.position(), reason: format!("expected `:` after the field name \"{key}\"") });
+                return Err(Structural {
+                    at: self.scanner.position(),
+                    reason: format!("expected `:` after the field name \"{key}\""),
+                });
             }
             self.scanner.bump();
             let next = self.scanner.skip_ws()?;
             let streams = (key == "releases" || key == "records") && next == Some(b'[');
             if streams && sink_error.is_none() {
-                let kind = if key == "records" { ContainerKind::RecordPackage } else { ContainerKind::ReleasePackage };
+                let kind = if key == "records" {
+                    ContainerKind::RecordPackage
+                } else {
+                    ContainerKind::ReleasePackage
+                };
                 let id = self.next_container();
                 container = Some((id, kind));
                 if let Some(e) = self.stream_items(&key, &pointer, id, &mut linked_in_package)? {
@@ -363,8 +515,15 @@ impl<R: Read, E> Reader<'_, R, E> {
                         metadata.insert(key, value);
                     }
                     Err(e) => {
-                        let reason = format!("the value of `{key}` is not valid JSON: {e} (line {} of the input)", value_at.line);
-                        bad_field.get_or_insert((format!("{pointer}/{key}"), reason, bytes.clone()));
+                        let reason = format!(
+                            "the value of `{key}` is not valid JSON: {e} (line {} of the input)",
+                            value_at.line
+                        );
+                        bad_field.get_or_insert((
+                            format!("{pointer}/{key}"),
+                            reason,
+                            bytes.clone(),
+                        ));
                     }
                 }
                 self.buf = bytes;
@@ -372,14 +531,26 @@ impl<R: Read, E> Reader<'_, R, E> {
             match self.scanner.skip_ws()? {
                 Some(b',') => self.scanner.bump(),
                 Some(b'}') => {}
-                Some(_) => return Err(Structural { at: self.scanner.position(), reason: "expected `,` or `}` after a field".into() }),
+                Some(_) => {
+                    return Err(Structural {
+                        at: self.scanner.position(),
+                        reason: "expected `,` or `}` after a field".into(),
+                    })
+                }
                 None => return Err(ScanError::Eof.into()),
             }
         }
         if let Some(e) = sink_error {
             return Ok(Some(e));
         }
-        let result = self.finish_object(at, pointer, metadata, container, linked_in_package, bad_field);
+        let result = self.finish_object(
+            at,
+            pointer,
+            metadata,
+            container,
+            linked_in_package,
+            bad_field,
+        );
         Ok(result.err())
     }
 
@@ -398,22 +569,40 @@ impl<R: Read, E> Reader<'_, R, E> {
             return self.bad(at, &field, reason, &raw);
         }
         match container {
-            Some((id, ContainerKind::ReleasePackage)) if matches!(metadata.get("ocid"), Some(Value::String(_))) => {
+            Some((id, ContainerKind::ReleasePackage))
+                if matches!(metadata.get("ocid"), Some(Value::String(_))) =>
+            {
                 // An object with an `ocid` and `releases` is a record read on its own.
-                let Some(Value::String(ocid)) = metadata.get("ocid").cloned() else { unreachable!() };
+                let Some(Value::String(ocid)) = metadata.get("ocid").cloned() else {
+                    unreachable!()
+                };
                 if !linked.is_empty() {
                     let compiled_release = metadata.remove("compiledRelease");
                     let linked_releases = linked.into_iter().map(|(v, _, _)| v).collect();
-                    self.emit(Item::LinkedRecord { ocid, linked_releases, compiled_release, at, pointer })?;
+                    self.emit(Item::LinkedRecord {
+                        ocid,
+                        linked_releases,
+                        compiled_release,
+                        at,
+                        pointer,
+                    })?;
                 }
-                self.emit(Item::ContainerEnd { container: id, kind: ContainerKind::Record, metadata: Map::new() })
+                self.emit(Item::ContainerEnd {
+                    container: id,
+                    kind: ContainerKind::Record,
+                    metadata: Map::new(),
+                })
             }
             Some((id, kind)) => {
                 for (release, at, pointer) in linked {
                     let raw = release.to_string();
                     self.bad(at, &pointer, "a linked release (only url, date, tag) belongs in a record, not in a release package".into(), raw.as_bytes())?;
                 }
-                self.emit(Item::ContainerEnd { container: id, kind, metadata })
+                self.emit(Item::ContainerEnd {
+                    container: id,
+                    kind,
+                    metadata,
+                })
             }
             None => self.whole_value(Value::Object(metadata), at, pointer),
         }
@@ -448,8 +637,21 @@ impl<R: Read, E> Reader<'_, R, E> {
                     linked.push((value, at, item_pointer));
                     Ok(())
                 }
-                Ok(value) => self.emit(Item::Release { release: value, at, pointer: item_pointer, container: Some(container) }),
-                Err(e) => self.bad(at, &item_pointer, format!("not valid JSON: {e} (counted from line {} of the input)", at.line), &bytes),
+                Ok(value) => self.emit(Item::Release {
+                    release: value,
+                    at,
+                    pointer: item_pointer,
+                    container: Some(container),
+                }),
+                Err(e) => self.bad(
+                    at,
+                    &item_pointer,
+                    format!(
+                        "not valid JSON: {e} (counted from line {} of the input)",
+                        at.line
+                    ),
+                    &bytes,
+                ),
             };
             self.buf = bytes;
             if let Err(e) = outcome {
@@ -460,7 +662,10 @@ impl<R: Read, E> Reader<'_, R, E> {
                 Some(b',') => self.scanner.bump(),
                 Some(b']') => {}
                 Some(_) => {
-                    return Err(Structural { at: self.scanner.position(), reason: format!("expected `,` or `]` between the items of `{key}`") })
+                    return Err(Structural {
+                        at: self.scanner.position(),
+                        reason: format!("expected `,` or `]` between the items of `{key}`"),
+                    })
                 }
                 None => return Err(ScanError::Eof.into()),
             }
@@ -471,7 +676,9 @@ impl<R: Read, E> Reader<'_, R, E> {
 /// A linked release carries a `url` and neither `ocid` nor `id`.
 fn is_linked_release(value: &Value) -> bool {
     match value {
-        Value::Object(o) => o.contains_key("url") && !o.contains_key("ocid") && !o.contains_key("id"),
+        Value::Object(o) => {
+            o.contains_key("url") && !o.contains_key("ocid") && !o.contains_key("id")
+        }
         _ => false,
     }
 }

@@ -45,7 +45,16 @@ impl<R: Read> Scanner<R> {
 
     /// A scanner whose positions start at `origin` (for a line cut out of a larger input).
     pub fn with_origin(reader: R, origin: Position) -> Self {
-        Scanner { reader, buf: vec![0; BUF], pos: 0, len: 0, base: origin.offset, line: origin.line, line_pos: 0, eof: false }
+        Scanner {
+            reader,
+            buf: vec![0; BUF],
+            pos: 0,
+            len: 0,
+            base: origin.offset,
+            line: origin.line,
+            line_pos: 0,
+            eof: false,
+        }
     }
 
     /// Refills the buffer, keeping nothing before `pos`. Returns false at end of input.
@@ -82,14 +91,20 @@ impl<R: Read> Scanner<R> {
 
     fn count_lines(&mut self) {
         if self.line_pos < self.pos {
-            self.line += self.buf[self.line_pos..self.pos].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.line += self.buf[self.line_pos..self.pos]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
             self.line_pos = self.pos;
         }
     }
 
     pub fn position(&mut self) -> Position {
         self.count_lines();
-        Position { offset: self.base + self.pos as u64, line: self.line }
+        Position {
+            offset: self.base + self.pos as u64,
+            line: self.line,
+        }
     }
 
     pub fn peek(&mut self) -> io::Result<Option<u8>> {
@@ -130,7 +145,8 @@ impl<R: Read> Scanner<R> {
                     let start = self.pos;
                     while self.pos < self.len {
                         match self.buf[self.pos] {
-                            b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'[' | b'"' => {
+                            b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'['
+                            | b'"' => {
                                 out.extend_from_slice(&self.buf[start..self.pos]);
                                 return Ok(());
                             }
@@ -193,7 +209,10 @@ impl<R: Read> Scanner<R> {
     pub fn read_line(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
         loop {
             let start = self.pos;
-            if let Some(i) = self.buf[self.pos..self.len].iter().position(|&b| b == b'\n') {
+            if let Some(i) = self.buf[self.pos..self.len]
+                .iter()
+                .position(|&b| b == b'\n')
+            {
                 out.extend_from_slice(&self.buf[start..start + i]);
                 self.pos = start + i + 1;
                 return Ok(());
@@ -210,7 +229,9 @@ impl<R: Read> Scanner<R> {
     pub fn skip_line(&mut self, keep: &mut Vec<u8>, limit: usize) -> io::Result<()> {
         loop {
             let start = self.pos;
-            let found = self.buf[self.pos..self.len].iter().position(|&b| b == b'\n');
+            let found = self.buf[self.pos..self.len]
+                .iter()
+                .position(|&b| b == b'\n');
             let end = found.map_or(self.len, |i| start + i + 1);
             let room = limit.saturating_sub(keep.len());
             keep.extend_from_slice(&self.buf[start..end.min(start + room)]);
@@ -259,7 +280,15 @@ mod tests {
             s.capture_value(&mut out).unwrap();
             got.push(String::from_utf8(out).unwrap());
         }
-        assert_eq!(got, [r#"{"a": "}]\"{", "b": [1, {"c": 2}]}"#, "42", r#""x\"y""#, "[1,2]"]);
+        assert_eq!(
+            got,
+            [
+                r#"{"a": "}]\"{", "b": [1, {"c": 2}]}"#,
+                "42",
+                r#""x\"y""#,
+                "[1,2]"
+            ]
+        );
         assert_eq!(s.skip_ws().unwrap(), None);
     }
 
@@ -276,12 +305,21 @@ mod tests {
             s.capture_value(&mut out).unwrap();
         }
         s.skip_ws().unwrap();
-        assert_eq!(s.position(), Position { offset: 70_000 * 8, line: 70_001 });
+        assert_eq!(
+            s.position(),
+            Position {
+                offset: 70_000 * 8,
+                line: 70_001
+            }
+        );
     }
 
     #[test]
     fn truncated_input_is_reported() {
         let mut s = Scanner::new(&b"{\"a\": [1, 2"[..]);
-        assert!(matches!(s.capture_value(&mut Vec::new()), Err(ScanError::Eof)));
+        assert!(matches!(
+            s.capture_value(&mut Vec::new()),
+            Err(ScanError::Eof)
+        ));
     }
 }

@@ -28,7 +28,7 @@ impl Input {
     }
 
     /// Size on disk, where known (for progress).
-    pub fn len(&self) -> Option<u64> {
+    pub fn size(&self) -> Option<u64> {
         match self {
             Input::File(path) => std::fs::metadata(path).ok().map(|m| m.len()),
             Input::Stdin => None,
@@ -47,17 +47,25 @@ pub fn expand(paths: &[PathBuf]) -> io::Result<Vec<Input>> {
         } else if path.exists() {
             inputs.push(Input::File(path.clone()));
         } else {
-            return Err(io::Error::new(io::ErrorKind::NotFound, format!("{}: no such file or directory", path.display())));
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{}: no such file or directory", path.display()),
+            ));
         }
     }
     Ok(inputs)
 }
 
 fn walk(dir: &Path, inputs: &mut Vec<Input>) -> io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
     entries.sort();
     for entry in entries {
-        let hidden = entry.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let hidden = entry
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if hidden {
             continue;
         }
@@ -72,7 +80,10 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>) -> io::Result<()> {
 
 /// Notes that sit beside data in a folder (README.md, SOURCES.md) are not data.
 fn is_documentation(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("md" | "txt" | "rst" | "html"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("md" | "txt" | "rst" | "html")
+    )
 }
 
 /// Counts bytes as they are read, for progress bars.
@@ -110,9 +121,22 @@ pub fn open(input: &Input, encoding: Encoding, counter: ByteCounter) -> io::Resu
         Input::File(path) => Box::new(File::open(path)?),
         Input::Stdin => Box::new(io::stdin()),
     };
-    let mut buffered = BufReader::with_capacity(256 * 1024, Counted { inner: raw, counter });
+    let mut buffered = BufReader::with_capacity(
+        256 * 1024,
+        Counted {
+            inner: raw,
+            counter,
+        },
+    );
     let head = buffered.fill_buf()?;
     let gzip = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
-    let decoded: Box<dyn Read + Send> = if gzip { Box::new(MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
-    Ok(Opened { reader: Utf8Reader::new(decoded, encoding), gzip })
+    let decoded: Box<dyn Read + Send> = if gzip {
+        Box::new(MultiGzDecoder::new(buffered))
+    } else {
+        Box::new(buffered)
+    };
+    Ok(Opened {
+        reader: Utf8Reader::new(decoded, encoding),
+        gzip,
+    })
 }

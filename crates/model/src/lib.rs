@@ -7,6 +7,6 @@ pub mod release;
 pub mod rules;
 
 pub use error::{MergeError, SchemaError};
-pub use merge::{Merged, Merger, MergeWarning};
+pub use merge::{MergeWarning, Merged, Merger};
 pub use release::{check_release, Problem, ReleaseCheck};
 pub use rules::MergeRules;

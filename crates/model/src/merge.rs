@@ -37,7 +37,9 @@ pub struct Merger {
 
 impl Merger {
     pub fn new(rules: &MergeRules) -> Merger {
-        Merger { rules: rules.tree() }
+        Merger {
+            rules: rules.tree(),
+        }
     }
 
     /// Compiles releases (in any order) into one compiled release.
@@ -55,10 +57,15 @@ impl Merger {
             state.set_root_leaf("date", date);
             // In OCDS 1.0 `ocid` is marked ocdsOmit, yet a compiled release needs it.
             state.set_root_leaf("ocid", ocid);
-            state.merge_release(release, &self.rules, &mut |leaf, value| *leaf = Some(value.clone()));
+            state.merge_release(release, &self.rules, &mut |leaf, value| {
+                *leaf = Some(value.clone())
+            });
         }
         let release = state.render_root(&mut |v: &Value| v.clone(), &[])?;
-        Ok(Merged { release, warnings: state.warnings })
+        Ok(Merged {
+            release,
+            warnings: state.warnings,
+        })
     }
 
     /// Compiles releases into a versioned release: each field's history of values.
@@ -74,7 +81,11 @@ impl Merger {
             let tag = release.get("tag").cloned().unwrap_or(Value::Null);
             let mut push = |leaf: &mut Option<Vec<Value>>, value: &Value| {
                 let history = leaf.get_or_insert_with(Vec::new);
-                if history.last().and_then(|last| last.get("value")).is_some_and(|last| json_eq(last, value)) {
+                if history
+                    .last()
+                    .and_then(|last| last.get("value"))
+                    .is_some_and(|last| json_eq(last, value))
+                {
                     return;
                 }
                 let mut entry = Map::new();
@@ -87,11 +98,15 @@ impl Merger {
             state.merge_release(release, &self.rules, &mut push);
         }
         // The ocid is not versioned: it comes first, as a plain value.
-        let mut release = state.render_root(&mut |h: &Vec<Value>| Value::Array(h.clone()), &["ocid"])?;
+        let mut release =
+            state.render_root(&mut |h: &Vec<Value>| Value::Array(h.clone()), &["ocid"])?;
         if let Value::Object(map) = &mut release {
             map.shift_insert(0, "ocid".into(), ocid);
         }
-        Ok(Merged { release, warnings: state.warnings })
+        Ok(Merged {
+            release,
+            warnings: state.warnings,
+        })
     }
 }
 
@@ -136,11 +151,16 @@ pub fn python_str(value: &Value) -> String {
 pub fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
-            x.to_string() == y.to_string() || matches!((x.as_f64(), y.as_f64()), (Some(p), Some(q)) if p == q)
+            x.to_string() == y.to_string()
+                || matches!((x.as_f64(), y.as_f64()), (Some(p), Some(q)) if p == q)
         }
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
+        }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
         }
         _ => a == b,
     }
@@ -216,7 +236,13 @@ struct Node<L> {
 
 impl<L> Node<L> {
     fn new(seq: u64) -> Node<L> {
-        Node { leaf: None, leaf_seq: u64::MAX, created_seq: seq, item_id: None, children: IndexMap::new() }
+        Node {
+            leaf: None,
+            leaf_seq: u64::MAX,
+            created_seq: seq,
+            item_id: None,
+            children: IndexMap::new(),
+        }
     }
 
     fn is_empty(&self) -> bool {
@@ -233,7 +259,12 @@ struct State<L> {
 
 impl<L> Default for State<L> {
     fn default() -> Self {
-        State { root: Node::new(0), seq: 1, anonymous_items: 0, warnings: Vec::new() }
+        State {
+            root: Node::new(0),
+            seq: 1,
+            anonymous_items: 0,
+            warnings: Vec::new(),
+        }
     }
 }
 
@@ -334,7 +365,9 @@ impl<L> State<L> {
             if !seen.insert(key.clone()) {
                 self.warnings.push(MergeWarning {
                     code: "duplicate-id-value",
-                    message: format!("Multiple objects have the `id` value '{key}' in the `{field}` array"),
+                    message: format!(
+                        "Multiple objects have the `id` value '{key}' in the `{field}` array"
+                    ),
                 });
             }
             let seq = self.next_seq();
@@ -349,13 +382,19 @@ impl<L> State<L> {
         }
     }
 
-    fn render_root(&self, leaf: &mut dyn FnMut(&L) -> Value, skip: &[&str]) -> Result<Value, MergeError>
+    fn render_root(
+        &self,
+        leaf: &mut dyn FnMut(&L) -> Value,
+        skip: &[&str],
+    ) -> Result<Value, MergeError>
     where
         L: LeafValue,
     {
         let mut out = Map::new();
         for (part, child) in &self.root.children {
-            let Part::Field(key) = part else { return Err(inconsistent("", "array", "object")) };
+            let Part::Field(key) = part else {
+                return Err(inconsistent("", "array", "object"));
+            };
             if skip.contains(&key.as_str()) {
                 continue;
             }
@@ -396,11 +435,19 @@ fn child<'n, L>(node: &'n mut Node<L>, part: PartRef<'_>, seq: u64) -> (&'n mut 
 }
 
 fn inconsistent(path: &str, earlier: &str, now: &str) -> MergeError {
-    MergeError::InconsistentType { path: format!("/{path}"), earlier: earlier.into(), now: now.into() }
+    MergeError::InconsistentType {
+        path: format!("/{path}"),
+        earlier: earlier.into(),
+        now: now.into(),
+    }
 }
 
 /// Unflattens one node; `None` when nothing is left at this path (a removed field).
-fn render<L: LeafValue>(node: &Node<L>, path: &str, leaf: &mut dyn FnMut(&L) -> Value) -> Result<Option<Value>, MergeError> {
+fn render<L: LeafValue>(
+    node: &Node<L>,
+    path: &str,
+    leaf: &mut dyn FnMut(&L) -> Value,
+) -> Result<Option<Value>, MergeError> {
     if node.children.is_empty() {
         return Ok(match &node.leaf {
             Some(value) if !value.is_removed() => Some(leaf(value)),
@@ -409,15 +456,29 @@ fn render<L: LeafValue>(node: &Node<L>, path: &str, leaf: &mut dyn FnMut(&L) -> 
     }
     if let Some(value) = &node.leaf {
         // A value set before the first deeper path is an error in the reference; one set after is ignored.
-        if !value.is_removed() && node.leaf_seq < node.children.values().map(|c| c.created_seq).min().unwrap_or(u64::MAX) {
+        if !value.is_removed()
+            && node.leaf_seq
+                < node
+                    .children
+                    .values()
+                    .map(|c| c.created_seq)
+                    .min()
+                    .unwrap_or(u64::MAX)
+        {
             return Err(inconsistent(path, "a value", "an object"));
         }
     }
-    let items = node.children.keys().filter(|p| matches!(p, Part::Item(_))).count();
+    let items = node
+        .children
+        .keys()
+        .filter(|p| matches!(p, Part::Item(_)))
+        .count();
     if items == 0 {
         let mut out = Map::new();
         for (part, child) in &node.children {
-            let Part::Field(key) = part else { unreachable!() };
+            let Part::Field(key) = part else {
+                unreachable!()
+            };
             if let Some(value) = render(child, &format!("{path}/{key}"), leaf)? {
                 out.insert(key.clone(), value);
             }
@@ -431,7 +492,9 @@ fn render<L: LeafValue>(node: &Node<L>, path: &str, leaf: &mut dyn FnMut(&L) -> 
                 object.insert("id".into(), id.clone());
             }
             for (part, child) in &item.children {
-                let Part::Field(key) = part else { return Err(inconsistent(path, "an object", "an array")) };
+                let Part::Field(key) = part else {
+                    return Err(inconsistent(path, "an object", "an array"));
+                };
                 if item.item_id.is_some() && key == "id" {
                     continue;
                 }

@@ -12,7 +12,10 @@ pub struct Problem {
 
 impl Problem {
     fn new(pointer: impl Into<String>, reason: impl Into<String>) -> Problem {
-        Problem { pointer: pointer.into(), reason: reason.into() }
+        Problem {
+            pointer: pointer.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -46,22 +49,46 @@ fn type_name(value: &Value) -> &'static str {
 pub fn check_release(release: &Value) -> ReleaseCheck {
     let mut check = ReleaseCheck::default();
     let Some(object) = release.as_object() else {
-        check.problems.push(Problem::new("", format!("a release must be a JSON object, found {}", type_name(release))));
+        check.problems.push(Problem::new(
+            "",
+            format!(
+                "a release must be a JSON object, found {}",
+                type_name(release)
+            ),
+        ));
         return check;
     };
+    if is_versioned_release(object) {
+        check.problems.push(Problem::new(
+            "",
+            "this is a versioned release (each field's history, an output of merging), not a release; ingest the releases it was built from",
+        ));
+        return check;
+    }
     match object.get("ocid") {
         Some(Value::String(s)) if !s.trim().is_empty() => {}
-        Some(Value::String(_)) => check.problems.push(Problem::new("/ocid", "`ocid` is empty")),
-        Some(other) => check.problems.push(Problem::new("/ocid", format!("`ocid` must be a string, found {}", type_name(other)))),
-        None => check.problems.push(Problem::new("/ocid", "`ocid` is missing")),
+        Some(Value::String(_)) => check
+            .problems
+            .push(Problem::new("/ocid", "`ocid` is empty")),
+        Some(other) => check.problems.push(Problem::new(
+            "/ocid",
+            format!("`ocid` must be a string, found {}", type_name(other)),
+        )),
+        None => check
+            .problems
+            .push(Problem::new("/ocid", "`ocid` is missing")),
     }
     match object.get("id") {
         Some(Value::String(s)) if !s.is_empty() => {}
         Some(Value::String(_)) => check.problems.push(Problem::new("/id", "`id` is empty")),
-        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => {
-            check.warnings.push(Problem::new("/id", "`id` is an integer; OCDS asks for a string"))
-        }
-        Some(other) => check.problems.push(Problem::new("/id", format!("`id` must be a string, found {}", type_name(other)))),
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => check.warnings.push(Problem::new(
+            "/id",
+            "`id` is an integer; OCDS asks for a string",
+        )),
+        Some(other) => check.problems.push(Problem::new(
+            "/id",
+            format!("`id` must be a string, found {}", type_name(other)),
+        )),
         None => check.problems.push(Problem::new("/id", "`id` is missing")),
     }
     match object.get("date") {
@@ -76,20 +103,37 @@ pub fn check_release(release: &Value) -> ReleaseCheck {
         Some(Value::Array(tags)) => {
             for (i, tag) in tags.iter().enumerate() {
                 if !tag.is_string() {
-                    check.problems.push(Problem::new(format!("/tag/{i}"), format!("each `tag` must be a string, found {}", type_name(tag))));
+                    check.problems.push(Problem::new(
+                        format!("/tag/{i}"),
+                        format!("each `tag` must be a string, found {}", type_name(tag)),
+                    ));
                 }
             }
         }
-        Some(other) => check.problems.push(Problem::new("/tag", format!("`tag` must be an array of strings, found {}", type_name(other)))),
-        None => check.warnings.push(Problem::new("/tag", "`tag` is missing")),
+        Some(other) => check.problems.push(Problem::new(
+            "/tag",
+            format!(
+                "`tag` must be an array of strings, found {}",
+                type_name(other)
+            ),
+        )),
+        None => check
+            .warnings
+            .push(Problem::new("/tag", "`tag` is missing")),
     }
     match object.get("initiationType") {
         Some(Value::String(_)) => {}
         Some(other) => check.problems.push(Problem::new(
             "/initiationType",
-            format!("`initiationType` must be a string, found {}", type_name(other)),
+            format!(
+                "`initiationType` must be a string, found {}",
+                type_name(other)
+            ),
         )),
-        None => check.warnings.push(Problem::new("/initiationType", "`initiationType` is missing")),
+        None => check.warnings.push(Problem::new(
+            "/initiationType",
+            "`initiationType` is missing",
+        )),
     }
     if let Some(parties) = object.get("parties") {
         check_objects_with_ids(parties, "/parties", "party", &mut check);
@@ -98,7 +142,12 @@ pub fn check_release(release: &Value) -> ReleaseCheck {
     if let Some(tender) = object.get("tender") {
         match tender {
             Value::Object(tender) => {
-                check_reference(tender, "procuringEntity", "/tender/procuringEntity", &mut check);
+                check_reference(
+                    tender,
+                    "procuringEntity",
+                    "/tender/procuringEntity",
+                    &mut check,
+                );
                 if let Some(tenderers) = tender.get("tenderers") {
                     check_array_of_objects(tenderers, "/tender/tenderers", &mut check);
                 }
@@ -107,17 +156,26 @@ pub fn check_release(release: &Value) -> ReleaseCheck {
                 }
             }
             Value::Null => {}
-            other => check.problems.push(Problem::new("/tender", format!("`tender` must be an object, found {}", type_name(other)))),
+            other => check.problems.push(Problem::new(
+                "/tender",
+                format!("`tender` must be an object, found {}", type_name(other)),
+            )),
         }
     }
     for stage in ["awards", "contracts"] {
-        let Some(value) = object.get(stage) else { continue };
+        let Some(value) = object.get(stage) else {
+            continue;
+        };
         let pointer = format!("/{stage}");
         check_array_of_objects(value, &pointer, &mut check);
         if let (Value::Array(items), "awards") = (value, stage) {
             for (i, award) in items.iter().enumerate() {
                 if let Some(suppliers) = award.get("suppliers") {
-                    check_array_of_objects(suppliers, &format!("{pointer}/{i}/suppliers"), &mut check);
+                    check_array_of_objects(
+                        suppliers,
+                        &format!("{pointer}/{i}/suppliers"),
+                        &mut check,
+                    );
                 }
             }
         }
@@ -125,17 +183,36 @@ pub fn check_release(release: &Value) -> ReleaseCheck {
     check
 }
 
+/// A versioned release: fields hold lists of `{releaseID, releaseDate, releaseTag, value}`.
+fn is_versioned_release(object: &Map<String, Value>) -> bool {
+    !object.contains_key("id")
+        && object.iter().any(|(key, value)| {
+            key != "ocid"
+                && value
+                    .as_array()
+                    .and_then(|a| a.first())
+                    .and_then(Value::as_object)
+                    .is_some_and(|o| o.contains_key("releaseID") && o.contains_key("value"))
+        })
+}
+
 fn check_array_of_objects(value: &Value, pointer: &str, check: &mut ReleaseCheck) {
     match value {
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 if !item.is_object() {
-                    check.problems.push(Problem::new(format!("{pointer}/{i}"), format!("must be an object, found {}", type_name(item))));
+                    check.problems.push(Problem::new(
+                        format!("{pointer}/{i}"),
+                        format!("must be an object, found {}", type_name(item)),
+                    ));
                 }
             }
         }
         Value::Null => {}
-        other => check.problems.push(Problem::new(pointer, format!("must be an array, found {}", type_name(other)))),
+        other => check.problems.push(Problem::new(
+            pointer,
+            format!("must be an array, found {}", type_name(other)),
+        )),
     }
 }
 
@@ -149,21 +226,34 @@ fn check_objects_with_ids(value: &Value, pointer: &str, what: &str, check: &mut 
             Some(Value::Number(_)) => {}
             Some(other) => check.problems.push(Problem::new(
                 format!("{pointer}/{i}/id"),
-                format!("each {what} needs an `id` (string), found {}", type_name(other)),
+                format!(
+                    "each {what} needs an `id` (string), found {}",
+                    type_name(other)
+                ),
             )),
             None => check.problems.push(Problem::new(
                 format!("{pointer}/{i}/id"),
-                format!("each {what} needs an `id`: without one it cannot be merged or referred to"),
+                format!(
+                    "each {what} needs an `id`: without one it cannot be merged or referred to"
+                ),
             )),
         }
     }
 }
 
 /// Organisation references (`{id, name}`) must be objects.
-fn check_reference(object: &Map<String, Value>, key: &str, pointer: &str, check: &mut ReleaseCheck) {
+fn check_reference(
+    object: &Map<String, Value>,
+    key: &str,
+    pointer: &str,
+    check: &mut ReleaseCheck,
+) {
     match object.get(key) {
         None | Some(Value::Null) | Some(Value::Object(_)) => {}
-        Some(other) => check.problems.push(Problem::new(pointer, format!("`{key}` must be an object, found {}", type_name(other)))),
+        Some(other) => check.problems.push(Problem::new(
+            pointer,
+            format!("`{key}` must be an object, found {}", type_name(other)),
+        )),
     }
 }
 
@@ -184,13 +274,25 @@ mod tests {
         let release = json!({"id": 5, "date": 20240101, "tag": "tender", "parties": [{"name": "x"}], "awards": {}});
         let check = check_release(&release);
         let pointers: Vec<_> = check.problems.iter().map(|p| p.pointer.as_str()).collect();
-        assert_eq!(pointers, ["/ocid", "/date", "/tag", "/parties/0/id", "/awards"]);
+        assert_eq!(
+            pointers,
+            ["/ocid", "/date", "/tag", "/parties/0/id", "/awards"]
+        );
         assert_eq!(check.warnings.len(), 2, "{:?}", check.warnings); // integer id, no initiationType
     }
 
     #[test]
+    fn versioned_releases_are_not_releases() {
+        let versioned = json!({"ocid": "o", "initiationType": [{"releaseID": "1", "releaseDate": "d", "releaseTag": ["tender"], "value": "tender"}]});
+        let check = check_release(&versioned);
+        assert!(check.problems[0].reason.contains("versioned release"));
+    }
+
+    #[test]
     fn undated_release_is_kept_with_a_warning() {
-        let check = check_release(&json!({"ocid": "o", "id": "1", "tag": ["tender"], "initiationType": "tender"}));
+        let check = check_release(
+            &json!({"ocid": "o", "id": "1", "tag": ["tender"], "initiationType": "tender"}),
+        );
         assert!(check.is_storable());
         assert_eq!(check.warnings[0].pointer, "/date");
     }

@@ -77,7 +77,8 @@ pub struct ReleaseEnvelope<'a> {
 
 impl<'a> ReleaseEnvelope<'a> {
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(24 + self.date.len() + self.warnings.len() + self.json.len());
+        let mut out =
+            Vec::with_capacity(24 + self.date.len() + self.warnings.len() + self.json.len());
         out.extend_from_slice(&self.seq.to_be_bytes());
         out.extend_from_slice(&self.container);
         out.extend_from_slice(&(self.date.len() as u16).to_be_bytes());
@@ -98,7 +99,13 @@ impl<'a> ReleaseEnvelope<'a> {
         at += 4;
         let warnings = std::str::from_utf8(bytes.get(at..at + warnings_len)?).ok()?;
         at += warnings_len;
-        Some(ReleaseEnvelope { seq, container, date, warnings, json: bytes.get(at..)? })
+        Some(ReleaseEnvelope {
+            seq,
+            container,
+            date,
+            warnings,
+            json: bytes.get(at..)?,
+        })
     }
 }
 
@@ -124,7 +131,11 @@ impl<'a> CompiledEnvelope<'a> {
         let date_len = u16::from_be_bytes(bytes.get(0..2)?.try_into().ok()?) as usize;
         let date = std::str::from_utf8(bytes.get(2..2 + date_len)?).ok()?;
         let from_publisher = *bytes.get(2 + date_len)? == 1;
-        Some(CompiledEnvelope { date, from_publisher, json: bytes.get(3 + date_len..)? })
+        Some(CompiledEnvelope {
+            date,
+            from_publisher,
+            json: bytes.get(3 + date_len..)?,
+        })
     }
 }
 
@@ -134,9 +145,19 @@ mod tests {
 
     #[test]
     fn envelopes_round_trip() {
-        let r = ReleaseEnvelope { seq: 7, container: [1; 8], date: "2024-01-01", warnings: "[]", json: b"{\"a\":1}" };
+        let r = ReleaseEnvelope {
+            seq: 7,
+            container: [1; 8],
+            date: "2024-01-01",
+            warnings: "[]",
+            json: b"{\"a\":1}",
+        };
         assert_eq!(ReleaseEnvelope::decode(&r.encode()), Some(r));
-        let c = CompiledEnvelope { date: "", from_publisher: true, json: b"{}" };
+        let c = CompiledEnvelope {
+            date: "",
+            from_publisher: true,
+            json: b"{}",
+        };
         assert_eq!(CompiledEnvelope::decode(&c.encode()), Some(c));
     }
 

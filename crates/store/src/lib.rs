@@ -12,8 +12,8 @@ use openreg_model::{MergeRules, Merger, Problem};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-pub use keys::{hash64, CompiledEnvelope, ReleaseEnvelope};
 use keys::*;
+pub use keys::{hash64, CompiledEnvelope, ReleaseEnvelope};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -103,7 +103,12 @@ impl StoredRecord {
     pub fn to_ocds(&self, versioned: Option<Value>) -> Value {
         let mut record = Map::new();
         record.insert("ocid".into(), Value::String(self.ocid.clone()));
-        let releases: Vec<Value> = self.releases.iter().chain(&self.linked_releases).cloned().collect();
+        let releases: Vec<Value> = self
+            .releases
+            .iter()
+            .chain(&self.linked_releases)
+            .cloned()
+            .collect();
         record.insert("releases".into(), Value::Array(releases));
         if let Some(compiled) = &self.compiled_release {
             record.insert("compiledRelease".into(), compiled.clone());
@@ -146,9 +151,17 @@ impl Store {
     /// Opens (or creates) the store in `dir`. A store left by a killed process opens cleanly: sled
     /// recovers to the last durable batch.
     pub fn open(dir: &Path) -> Result<Store> {
-        let db = sled::Config::new().path(dir).cache_capacity(CACHE_BYTES).mode(sled::Mode::HighThroughput).open()?;
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_BYTES)
+            .mode(sled::Mode::HighThroughput)
+            .open()?;
         let next_seq = match db.get(meta_key("seq"))? {
-            Some(v) => u64::from_be_bytes(v.as_ref().try_into().map_err(|_| StoreError::Corrupt("sequence".into()))?),
+            Some(v) => u64::from_be_bytes(
+                v.as_ref()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("sequence".into()))?,
+            ),
             None => 0,
         };
         Ok(Store {
@@ -160,14 +173,31 @@ impl Store {
     }
 
     pub fn batch(&self) -> Batch {
-        Batch { batch: sled::Batch::default(), keys: HashSet::new(), releases_new: 0, releases_duplicate: 0, bytes: 0 }
+        Batch {
+            batch: sled::Batch::default(),
+            keys: HashSet::new(),
+            releases_new: 0,
+            releases_duplicate: 0,
+            bytes: 0,
+        }
     }
 
     /// Adds a checked release. Identical content already stored (or already in this batch) is a duplicate.
-    pub fn add_release(&self, batch: &mut Batch, release: &Value, container: Option<[u8; 8]>, warnings: &[Problem]) -> Result<Added> {
-        let ocid = release.get("ocid").and_then(Value::as_str).ok_or_else(|| StoreError::Corrupt("release without ocid".into()))?;
+    pub fn add_release(
+        &self,
+        batch: &mut Batch,
+        release: &Value,
+        container: Option<[u8; 8]>,
+        warnings: &[Problem],
+    ) -> Result<Added> {
+        let ocid = release
+            .get("ocid")
+            .and_then(Value::as_str)
+            .ok_or_else(|| StoreError::Corrupt("release without ocid".into()))?;
         let json = serde_json::to_vec(release)?;
-        let hash: [u8; 16] = blake3::hash(&json).as_bytes()[..16].try_into().expect("16 bytes");
+        let hash: [u8; 16] = blake3::hash(&json).as_bytes()[..16]
+            .try_into()
+            .expect("16 bytes");
         let key = release_key(ocid, &hash);
         if batch.keys.contains(&key) || self.db.contains_key(&key)? {
             batch.releases_duplicate += 1;
@@ -176,7 +206,10 @@ impl Store {
         let warnings = if warnings.is_empty() {
             String::new()
         } else {
-            let list: Vec<Value> = warnings.iter().map(|w| json!({"pointer": w.pointer, "message": w.reason})).collect();
+            let list: Vec<Value> = warnings
+                .iter()
+                .map(|w| json!({"pointer": w.pointer, "message": w.reason}))
+                .collect();
             serde_json::to_string(&list)?
         };
         let envelope = ReleaseEnvelope {
@@ -195,7 +228,13 @@ impl Store {
     }
 
     /// Keeps a record's linked releases and the publisher's compiled release.
-    pub fn add_linked_record(&self, batch: &mut Batch, ocid: &str, linked: &[Value], compiled: Option<&Value>) -> Result<()> {
+    pub fn add_linked_record(
+        &self,
+        batch: &mut Batch,
+        ocid: &str,
+        linked: &[Value],
+        compiled: Option<&Value>,
+    ) -> Result<()> {
         let value = json!({"releases": linked, "compiledRelease": compiled});
         let key = ocid_key(LINKED, ocid);
         batch.batch.insert(key.clone(), serde_json::to_vec(&value)?);
@@ -205,7 +244,14 @@ impl Store {
     }
 
     /// Keeps a package's metadata (its releases refer to it by `container`).
-    pub fn add_package(&self, batch: &mut Batch, container: [u8; 8], source: &str, kind: &str, metadata: &Map<String, Value>) -> Result<()> {
+    pub fn add_package(
+        &self,
+        batch: &mut Batch,
+        container: [u8; 8],
+        source: &str,
+        kind: &str,
+        metadata: &Map<String, Value>,
+    ) -> Result<()> {
         let value = json!({"source": source, "kind": kind, "metadata": metadata});
         let mut key = prefix(PACKAGE).to_vec();
         key.extend_from_slice(&container);
@@ -228,7 +274,10 @@ impl Store {
     /// Applies a batch atomically and makes it durable; only then is it acknowledged.
     pub fn commit(&self, batch: Batch, checkpoint: &Checkpoint) -> Result<()> {
         let mut writes = batch.batch;
-        writes.insert(meta_key("seq"), &self.next_seq.load(Ordering::Relaxed).to_be_bytes()[..]);
+        writes.insert(
+            meta_key("seq"),
+            &self.next_seq.load(Ordering::Relaxed).to_be_bytes()[..],
+        );
         writes.insert(meta_key("checkpoint"), serde_json::to_vec(checkpoint)?);
         self.db.apply_batch(writes)?;
         self.db.flush()?;
@@ -250,7 +299,11 @@ impl Store {
     /// Compiles every ocid that received releases since it was last compiled. Each ocid's releases
     /// are read in one range scan and merged afresh, so order of arrival never matters.
     /// `rules` overrides the rules chosen from each package's OCDS version.
-    pub fn compile_pending(&self, rules: Option<&Merger>, progress: &mut dyn FnMut(u64)) -> Result<CompileSummary> {
+    pub fn compile_pending(
+        &self,
+        rules: Option<&Merger>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<CompileSummary> {
         let mut summary = CompileSummary::default();
         let mut versions: HashMap<[u8; 8], bool> = HashMap::new();
         loop {
@@ -277,7 +330,11 @@ impl Store {
     }
 
     /// Whether an ocid's releases are OCDS 1.0: every one came from a package without `version`.
-    fn is_1_0(&self, containers: &[[u8; 8]], versions: &mut HashMap<[u8; 8], bool>) -> Result<bool> {
+    fn is_1_0(
+        &self,
+        containers: &[[u8; 8]],
+        versions: &mut HashMap<[u8; 8], bool>,
+    ) -> Result<bool> {
         for container in containers {
             if *container == [0; 8] {
                 return Ok(false);
@@ -305,7 +362,12 @@ impl Store {
         Ok(!containers.is_empty())
     }
 
-    fn merger_for<'a>(&'a self, rules: Option<&'a Merger>, containers: &[[u8; 8]], versions: &mut HashMap<[u8; 8], bool>) -> Result<&'a Merger> {
+    fn merger_for<'a>(
+        &'a self,
+        rules: Option<&'a Merger>,
+        containers: &[[u8; 8]],
+        versions: &mut HashMap<[u8; 8], bool>,
+    ) -> Result<&'a Merger> {
         Ok(match rules {
             Some(m) => m,
             None if self.is_1_0(containers, versions)? => &self.rules_1_0,
@@ -314,13 +376,18 @@ impl Store {
     }
 
     /// An ocid's full releases, in first-seen order, with their containers and warnings.
-    fn releases_of(&self, ocid: &str) -> Result<Vec<(u64, [u8; 8], Value, Vec<Value>)>> {
+    fn releases_of(&self, ocid: &str) -> Result<Vec<Stored>> {
         let mut out = Vec::new();
         for entry in self.db.scan_prefix(release_prefix(ocid)) {
             let (_, bytes) = entry?;
-            let envelope = ReleaseEnvelope::decode(&bytes).ok_or_else(|| StoreError::Corrupt(format!("release of {ocid}")))?;
+            let envelope = ReleaseEnvelope::decode(&bytes)
+                .ok_or_else(|| StoreError::Corrupt(format!("release of {ocid}")))?;
             let release: Value = serde_json::from_slice(envelope.json)?;
-            let warnings = if envelope.warnings.is_empty() { Vec::new() } else { serde_json::from_str(envelope.warnings)? };
+            let warnings = if envelope.warnings.is_empty() {
+                Vec::new()
+            } else {
+                serde_json::from_str(envelope.warnings)?
+            };
             out.push((envelope.seq, envelope.container, release, warnings));
         }
         out.sort_by_key(|r| r.0);
@@ -342,14 +409,29 @@ impl Store {
             // Only linked releases: the publisher's compiled release is all there is.
             let linked = self.db.get(ocid_key(LINKED, ocid))?;
             let compiled = match &linked {
-                Some(bytes) => serde_json::from_slice::<Value>(bytes)?.get("compiledRelease").cloned().filter(|c| c.is_object()),
+                Some(bytes) => serde_json::from_slice::<Value>(bytes)?
+                    .get("compiledRelease")
+                    .cloned()
+                    .filter(|c| c.is_object()),
                 None => None,
             };
             match compiled {
                 Some(compiled) => {
-                    let date = compiled.get("date").and_then(Value::as_str).unwrap_or("").to_string();
+                    let date = compiled
+                        .get("date")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
                     let json = serde_json::to_vec(&compiled)?;
-                    writes.insert(compiled_key, CompiledEnvelope { date: &date, from_publisher: true, json: &json }.encode());
+                    writes.insert(
+                        compiled_key,
+                        CompiledEnvelope {
+                            date: &date,
+                            from_publisher: true,
+                            json: &json,
+                        }
+                        .encode(),
+                    );
                     summary.records_from_publisher += 1;
                 }
                 None => {
@@ -366,17 +448,38 @@ impl Store {
         let mut warnings: Vec<Value> = Vec::new();
         let mut ids = HashSet::new();
         for release in &values {
-            let id = release.get("id").map(openreg_model::merge::python_str).unwrap_or_default();
+            let id = release
+                .get("id")
+                .map(openreg_model::merge::python_str)
+                .unwrap_or_default();
             if !ids.insert(id.clone()) {
                 warnings.push(json!({"code": "duplicate-release-id", "message": format!("several different releases have the id '{id}'; all are merged, in date order, as the reference implementation does")}));
             }
         }
         match merger.compiled(&values) {
             Ok(merged) => {
-                let date = merged.release.get("date").and_then(Value::as_str).unwrap_or("").to_string();
+                let date = merged
+                    .release
+                    .get("date")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
                 let json = serde_json::to_vec(&merged.release)?;
-                writes.insert(compiled_key, CompiledEnvelope { date: &date, from_publisher: false, json: &json }.encode());
-                warnings.extend(merged.warnings.iter().map(|w| json!({"code": w.code, "message": w.message})));
+                writes.insert(
+                    compiled_key,
+                    CompiledEnvelope {
+                        date: &date,
+                        from_publisher: false,
+                        json: &json,
+                    }
+                    .encode(),
+                );
+                warnings.extend(
+                    merged
+                        .warnings
+                        .iter()
+                        .map(|w| json!({"code": w.code, "message": w.message})),
+                );
                 summary.records_compiled += 1;
             }
             Err(e) => {
@@ -404,13 +507,18 @@ impl Store {
         if releases.is_empty() && linked.is_null() {
             return Ok(None);
         }
-        let (compiled_release, compiled_by_publisher) = match self.db.get(ocid_key(COMPILED, ocid))? {
-            Some(bytes) => {
-                let envelope = CompiledEnvelope::decode(&bytes).ok_or_else(|| StoreError::Corrupt(format!("compiled {ocid}")))?;
-                (Some(serde_json::from_slice(envelope.json)?), envelope.from_publisher)
-            }
-            None => (None, false),
-        };
+        let (compiled_release, compiled_by_publisher) =
+            match self.db.get(ocid_key(COMPILED, ocid))? {
+                Some(bytes) => {
+                    let envelope = CompiledEnvelope::decode(&bytes)
+                        .ok_or_else(|| StoreError::Corrupt(format!("compiled {ocid}")))?;
+                    (
+                        Some(serde_json::from_slice(envelope.json)?),
+                        envelope.from_publisher,
+                    )
+                }
+                None => (None, false),
+            };
         let mut warnings: Vec<Value> = match self.db.get(ocid_key(WARNINGS, ocid))? {
             Some(bytes) => serde_json::from_slice(&bytes)?,
             None => Vec::new(),
@@ -429,7 +537,11 @@ impl Store {
             let db = b.1.get("date").and_then(Value::as_str).unwrap_or("");
             da.cmp(db).then(a.0.cmp(&b.0))
         });
-        let linked_releases = linked.get("releases").and_then(Value::as_array).cloned().unwrap_or_default();
+        let linked_releases = linked
+            .get("releases")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         Ok(Some(StoredRecord {
             ocid: ocid.to_string(),
             releases: ordered.into_iter().map(|(_, r)| r).collect(),
@@ -441,7 +553,11 @@ impl Store {
     }
 
     /// The versioned release of an ocid, merged on demand from its stored releases.
-    pub fn versioned_release(&self, ocid: &str, rules: Option<&Merger>) -> Result<Option<std::result::Result<Value, openreg_model::MergeError>>> {
+    pub fn versioned_release(
+        &self,
+        ocid: &str,
+        rules: Option<&Merger>,
+    ) -> Result<Option<std::result::Result<Value, openreg_model::MergeError>>> {
         let releases = self.releases_of(ocid)?;
         if releases.is_empty() {
             return Ok(None);
@@ -458,7 +574,8 @@ impl Store {
         self.db.scan_prefix(prefix(COMPILED)).map(|entry| {
             let (key, value) = entry?;
             let ocid = String::from_utf8_lossy(&key[2..]).into_owned();
-            let envelope = CompiledEnvelope::decode(&value).ok_or_else(|| StoreError::Corrupt(format!("compiled {ocid}")))?;
+            let envelope = CompiledEnvelope::decode(&value)
+                .ok_or_else(|| StoreError::Corrupt(format!("compiled {ocid}")))?;
             let date = envelope.date.to_string();
             let start = value.len() - envelope.json.len();
             Ok((ocid, date, value.subslice(start, envelope.json.len())))
@@ -470,7 +587,8 @@ impl Store {
         self.db.scan_prefix(prefix(RELEASE)).map(|entry| {
             let (key, value) = entry?;
             let ocid = String::from_utf8_lossy(release_key_ocid(&key)).into_owned();
-            let envelope = ReleaseEnvelope::decode(&value).ok_or_else(|| StoreError::Corrupt(format!("release of {ocid}")))?;
+            let envelope = ReleaseEnvelope::decode(&value)
+                .ok_or_else(|| StoreError::Corrupt(format!("release of {ocid}")))?;
             let date = envelope.date.to_string();
             let start = value.len() - envelope.json.len();
             Ok((ocid, date, value.subslice(start, envelope.json.len())))
@@ -479,8 +597,16 @@ impl Store {
 
     /// Every ocid the store knows (from releases or linked records), in order, once each.
     pub fn ocids(&self) -> impl Iterator<Item = Result<String>> + '_ {
-        let from_releases = self.db.scan_prefix(prefix(RELEASE)).keys().map(|k| k.map(|k| String::from_utf8_lossy(release_key_ocid(&k)).into_owned()));
-        let from_linked = self.db.scan_prefix(prefix(LINKED)).keys().map(|k| k.map(|k| String::from_utf8_lossy(&k[2..]).into_owned()));
+        let from_releases = self
+            .db
+            .scan_prefix(prefix(RELEASE))
+            .keys()
+            .map(|k| k.map(|k| String::from_utf8_lossy(release_key_ocid(&k)).into_owned()));
+        let from_linked = self
+            .db
+            .scan_prefix(prefix(LINKED))
+            .keys()
+            .map(|k| k.map(|k| String::from_utf8_lossy(&k[2..]).into_owned()));
         let mut last: Option<String> = None;
         merge_sorted(from_releases, from_linked).filter_map(move |o| match o {
             Ok(ocid) if last.as_deref() == Some(ocid.as_str()) => None,
@@ -507,7 +633,10 @@ impl Store {
 
     /// Quarantine entries, by source and position.
     pub fn quarantine(&self) -> impl Iterator<Item = Result<QuarantineEntry>> + '_ {
-        self.db.scan_prefix(prefix(QUARANTINE)).values().map(|v| Ok(serde_json::from_slice(&v?)?))
+        self.db
+            .scan_prefix(prefix(QUARANTINE))
+            .values()
+            .map(|v| Ok(serde_json::from_slice(&v?)?))
     }
 
     pub fn stats(&self) -> Result<Stats> {
@@ -521,10 +650,18 @@ impl Store {
             let (_, date, _) = entry?;
             stats.records_compiled += 1;
             if !date.is_empty() {
-                if stats.earliest_date.as_deref().is_none_or(|d| date.as_str() < d) {
+                if stats
+                    .earliest_date
+                    .as_deref()
+                    .is_none_or(|d| date.as_str() < d)
+                {
                     stats.earliest_date = Some(date.clone());
                 }
-                if stats.latest_date.as_deref().is_none_or(|d| date.as_str() > d) {
+                if stats
+                    .latest_date
+                    .as_deref()
+                    .is_none_or(|d| date.as_str() > d)
+                {
                     stats.latest_date = Some(date);
                 }
             }
@@ -535,7 +672,9 @@ impl Store {
             }
         }
         stats.awaiting_compile = self.dirty_count();
-        stats.records_not_compiled = stats.ocids.saturating_sub(stats.records_compiled + stats.awaiting_compile);
+        stats.records_not_compiled = stats
+            .ocids
+            .saturating_sub(stats.records_compiled + stats.awaiting_compile);
         stats.packages = self.db.scan_prefix(prefix(PACKAGE)).count() as u64;
         stats.quarantined = self.db.scan_prefix(prefix(QUARANTINE)).count() as u64;
         stats.last_ingest = self.checkpoint()?;
@@ -543,6 +682,9 @@ impl Store {
         Ok(stats)
     }
 }
+
+/// A release read back: first-seen order, container, the release, and its check's warnings.
+type Stored = (u64, [u8; 8], Value, Vec<Value>);
 
 /// Merges two sorted iterators.
 fn merge_sorted<I, J, T: Ord, E>(a: I, b: J) -> impl Iterator<Item = std::result::Result<T, E>>
