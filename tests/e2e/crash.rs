@@ -31,11 +31,7 @@ fn dir_size(dir: &Path) -> u64 {
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             let meta = entry.metadata().unwrap();
-            total += if meta.is_dir() {
-                dir_size(&entry.path())
-            } else {
-                meta.len()
-            };
+            total += if meta.is_dir() { dir_size(&entry.path()) } else { meta.len() };
         }
     }
     total
@@ -51,26 +47,12 @@ fn kill_9_mid_ingest_then_rerun_completes() {
 
     // The reference: one uninterrupted run.
     let clean = work.path().join("clean");
-    assert_eq!(
-        code(&openreg(
-            &clean,
-            &["ingest", "ocds", corpus, "--batch-mb", "1"]
-        )),
-        0
-    );
+    assert_eq!(code(&openreg(&clean, &["ingest", "ocds", corpus, "--batch-mb", "1"])), 0);
     let expected = openreg(&clean, &["export", "compiled"]).stdout;
 
     let crashed = work.path().join("crashed");
     let mut child = Command::new(env!("CARGO_BIN_EXE_openreg"))
-        .args([
-            "--data-dir",
-            crashed.to_str().unwrap(),
-            "ingest",
-            "ocds",
-            corpus,
-            "--batch-mb",
-            "1",
-        ])
+        .args(["--data-dir", crashed.to_str().unwrap(), "ingest", "ocds", corpus, "--batch-mb", "1"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -85,31 +67,18 @@ fn kill_9_mid_ingest_then_rerun_completes() {
 
     let stats = json(&openreg(&crashed, &["stats", "--json"]));
     let checkpoint = &stats["last_ingest"];
-    assert_eq!(
-        checkpoint["finished"], false,
-        "the kill came after the end; make the corpus bigger"
-    );
+    assert_eq!(checkpoint["finished"], false, "the kill came after the end; make the corpus bigger");
     let acknowledged = checkpoint["releases_new"].as_u64().unwrap();
-    assert!(
-        acknowledged > 0,
-        "no batch was acknowledged before the kill"
-    );
-    assert!(
-        stats["releases"].as_u64().unwrap() >= acknowledged,
-        "{stats}"
-    );
+    assert!(acknowledged > 0, "no batch was acknowledged before the kill");
+    assert!(stats["releases"].as_u64().unwrap() >= acknowledged, "{stats}");
     assert!((stats["releases"].as_u64().unwrap() as usize) < releases);
 
     // The same command again completes the rest.
-    let rerun = openreg(
-        &crashed,
-        &["ingest", "ocds", corpus, "--batch-mb", "1", "--json"],
-    );
+    let rerun = openreg(&crashed, &["ingest", "ocds", corpus, "--batch-mb", "1", "--json"]);
     assert_eq!(code(&rerun), 0);
     let summary = json(&rerun);
     assert_eq!(
-        summary["releases_stored"].as_u64().unwrap()
-            + summary["releases_duplicate"].as_u64().unwrap(),
+        summary["releases_stored"].as_u64().unwrap() + summary["releases_duplicate"].as_u64().unwrap(),
         releases as u64
     );
     let stats = json(&openreg(&crashed, &["stats", "--json"]));

@@ -10,10 +10,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
 pub fn shared(rel: &str) -> Option<PathBuf> {
@@ -21,10 +18,7 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
-        eprintln!(
-            "skipped: {} is missing (a fresh clone has no ../shared)",
-            path.display()
-        );
+        eprintln!("skipped: {} is missing (a fresh clone has no ../shared)", path.display());
         None
     }
 }
@@ -45,8 +39,7 @@ pub fn stdout(output: &Output) -> String {
 }
 
 pub fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
 }
 
 pub fn code(output: &Output) -> i32 {

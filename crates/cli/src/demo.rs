@@ -8,18 +8,9 @@ use openreg_ingest::{IngestOptions, Input};
 use openreg_store::Store;
 
 const FIXTURES: &[(&str, &str)] = &[
-    (
-        "ua-release-package.json",
-        include_str!("../../../fixtures/ocds/ua-release-package.json"),
-    ),
-    (
-        "ua-record-package.json",
-        include_str!("../../../fixtures/ocds/ua-record-package.json"),
-    ),
-    (
-        "ge-releases.jsonl",
-        include_str!("../../../fixtures/ocds/ge-releases.jsonl"),
-    ),
+    ("ua-release-package.json", include_str!("../../../fixtures/ocds/ua-release-package.json")),
+    ("ua-record-package.json", include_str!("../../../fixtures/ocds/ua-record-package.json")),
+    ("ge-releases.jsonl", include_str!("../../../fixtures/ocds/ge-releases.jsonl")),
 ];
 
 pub fn run(keep: Option<PathBuf>, json: bool) -> Result<u8> {
@@ -37,17 +28,10 @@ pub fn run(keep: Option<PathBuf>, json: bool) -> Result<u8> {
     let summary = crate::ingest::run_with_progress(&store, &inputs, &IngestOptions::default())?;
     let stats = store.stats()?;
     if json {
-        println!(
-            "{}",
-            serde_json::json!({"data_dir": dir, "ingest": summary, "stats": stats})
-        );
+        println!("{}", serde_json::json!({"data_dir": dir, "ingest": summary, "stats": stats}));
         return Ok(0);
     }
-    println!(
-        "openreg demo: {} releases from the demo world loaded into {}",
-        summary.releases_stored,
-        dir.display()
-    );
+    println!("openreg demo: {} releases from the demo world loaded into {}", summary.releases_stored, dir.display());
     println!();
     drop(store);
     let store = Store::open(&dir)?;
@@ -59,11 +43,7 @@ pub fn run(keep: Option<PathBuf>, json: bool) -> Result<u8> {
         let title = store
             .record(&ocid)?
             .and_then(|r| r.compiled_release)
-            .and_then(|c| {
-                c.pointer("/tender/title")
-                    .and_then(|t| t.as_str())
-                    .map(str::to_string)
-            })
+            .and_then(|c| c.pointer("/tender/title").and_then(|t| t.as_str()).map(str::to_string))
             .unwrap_or_default();
         println!("  {ocid}  {title}");
     }

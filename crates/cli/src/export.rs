@@ -41,16 +41,10 @@ pub struct ExportArgs {
 
 pub fn run(store: &Store, args: &ExportArgs) -> Result<()> {
     let sink: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-        ),
+        Some(path) => Box::new(File::create(path).with_context(|| format!("cannot create {}", path.display()))?),
         None => Box::new(std::io::stdout().lock()),
     };
-    let sink: Box<dyn Write> = if args.gzip {
-        Box::new(GzEncoder::new(sink, Compression::default()))
-    } else {
-        sink
-    };
+    let sink: Box<dyn Write> = if args.gzip { Box::new(GzEncoder::new(sink, Compression::default())) } else { sink };
     let mut out = BufWriter::with_capacity(1 << 20, sink);
     let spinner = (args.output.is_some() && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
@@ -86,12 +80,8 @@ pub fn run(store: &Store, args: &ExportArgs) -> Result<()> {
                 let Some(record) = store.record(&ocid)? else {
                     continue;
                 };
-                let date = record
-                    .compiled_release
-                    .as_ref()
-                    .and_then(|c| c.get("date"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
+                let date =
+                    record.compiled_release.as_ref().and_then(|c| c.get("date")).and_then(Value::as_str).unwrap_or("");
                 if keep(date) {
                     writer.item(&serde_json::to_vec(&record.to_ocds(None))?)?;
                 }
@@ -141,24 +131,13 @@ impl<'w, W: Write> ItemWriter<'w, W> {
             if !extensions.is_empty() {
                 header.insert("extensions".into(), json!(extensions));
             }
-            header.insert(
-                "publishedDate".into(),
-                json!(openreg_store::time::now_rfc3339()),
-            );
+            header.insert("publishedDate".into(), json!(openreg_store::time::now_rfc3339()));
             header.insert("publisher".into(), json!({"name": args.publisher}));
             let text = serde_json::to_string(&Value::Object(header))?;
-            let key = if args.kind == ExportKind::Records {
-                "records"
-            } else {
-                "releases"
-            };
+            let key = if args.kind == ExportKind::Records { "records" } else { "releases" };
             write!(out, "{},\"{key}\":[", &text[..text.len() - 1])?;
         }
-        Ok(ItemWriter {
-            out,
-            package: args.package,
-            count: 0,
-        })
+        Ok(ItemWriter { out, package: args.package, count: 0 })
     }
 
     fn item(&mut self, json: &[u8]) -> Result<()> {

@@ -89,21 +89,11 @@ fn print_summary(s: &IngestSummary) {
         s.releases_stored, s.releases_duplicate, s.compile.records_compiled, s.compile.records_from_publisher, s.compile.records_not_compiled
     );
     if s.quarantined > 0 {
-        println!(
-            "{} quarantined: see `openreg quarantine list`",
-            s.quarantined
-        );
+        println!("{} quarantined: see `openreg quarantine list`", s.quarantined);
     }
     if s.compile.warnings + s.release_warnings > 0 {
-        println!(
-            "{} warnings: see `openreg record OCID` for each process",
-            s.compile.warnings + s.release_warnings
-        );
+        println!("{} warnings: see `openreg record OCID` for each process", s.compile.warnings + s.release_warnings);
     }
     let mb = s.bytes_read as f64 / 1e6;
-    println!(
-        "{mb:.1} MB in {:.2} s ({:.0} releases/s)",
-        s.seconds,
-        s.releases_read as f64 / s.seconds.max(1e-9)
-    );
+    println!("{mb:.1} MB in {:.2} s ({:.0} releases/s)", s.seconds, s.releases_read as f64 / s.seconds.max(1e-9));
 }

@@ -7,13 +7,7 @@ use openreg_model::Merger;
 use openreg_store::Store;
 use serde_json::Value;
 
-pub fn record(
-    store: &Store,
-    ocid: &str,
-    versioned: bool,
-    rules: Option<&Merger>,
-    compact: bool,
-) -> Result<u8> {
+pub fn record(store: &Store, ocid: &str, versioned: bool, rules: Option<&Merger>, compact: bool) -> Result<u8> {
     let Some(stored) = store.record(ocid)? else {
         eprintln!("openreg: no contracting process with ocid {ocid} in this registry");
         return Ok(1);
@@ -33,17 +27,12 @@ pub fn record(
     for warning in &stored.warnings {
         let message = warning.get("message").and_then(Value::as_str).unwrap_or("");
         match warning.get("release") {
-            Some(id) => eprintln!(
-                "warning: release {id}: {} {message}",
-                warning["pointer"].as_str().unwrap_or("")
-            ),
+            Some(id) => eprintln!("warning: release {id}: {} {message}", warning["pointer"].as_str().unwrap_or("")),
             None => eprintln!("warning: {message}"),
         }
     }
     if stored.compiled_by_publisher {
-        eprintln!(
-            "note: this record's releases are only linked; its compiled release is the publisher's"
-        );
+        eprintln!("note: this record's releases are only linked; its compiled release is the publisher's");
     }
     let record = stored.to_ocds(versioned_release);
     let mut out = std::io::stdout().lock();
@@ -69,10 +58,7 @@ pub fn stats(store: &Store, json: bool) -> Result<()> {
         stats.records_compiled, stats.records_from_publisher
     );
     if stats.records_not_compiled > 0 {
-        println!(
-            "not compiled           {} (see the warnings of `openreg record OCID`)",
-            stats.records_not_compiled
-        );
+        println!("not compiled           {} (see the warnings of `openreg record OCID`)", stats.records_not_compiled);
     }
     if stats.awaiting_compile > 0 {
         println!(
@@ -85,10 +71,7 @@ pub fn stats(store: &Store, json: bool) -> Result<()> {
     if let (Some(first), Some(last)) = (&stats.earliest_date, &stats.latest_date) {
         println!("dates                  {first} to {last}");
     }
-    println!(
-        "on disk                {:.1} MB",
-        stats.disk_bytes as f64 / 1e6
-    );
+    println!("on disk                {:.1} MB", stats.disk_bytes as f64 / 1e6);
     if let Some(last) = &stats.last_ingest {
         println!(
             "last ingest            {} ({} new releases{})",
@@ -110,16 +93,8 @@ pub fn quarantine(store: &Store, json: bool) -> Result<()> {
             serde_json::to_writer(&mut out, &entry)?;
             writeln!(out)?;
         } else {
-            let pointer = if entry.pointer.is_empty() {
-                String::new()
-            } else {
-                format!(" at {}", entry.pointer)
-            };
-            writeln!(
-                out,
-                "{}:{} (byte {}){pointer}: {}",
-                entry.source, entry.line, entry.offset, entry.reason
-            )?;
+            let pointer = if entry.pointer.is_empty() { String::new() } else { format!(" at {}", entry.pointer) };
+            writeln!(out, "{}:{} (byte {}){pointer}: {}", entry.source, entry.line, entry.offset, entry.reason)?;
         }
     }
     if !json && count == 0 {

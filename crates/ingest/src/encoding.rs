@@ -24,9 +24,7 @@ impl std::str::FromStr for Encoding {
             "utf-8" | "utf8" => Ok(Encoding::Utf8),
             "iso-8859-1" | "latin-1" | "latin1" => Ok(Encoding::Latin1),
             "windows-1252" | "cp1252" => Ok(Encoding::Windows1252),
-            other => Err(format!(
-                "unknown encoding `{other}` (use auto, utf-8, iso-8859-1 or windows-1252)"
-            )),
+            other => Err(format!("unknown encoding `{other}` (use auto, utf-8, iso-8859-1 or windows-1252)")),
         }
     }
 }
@@ -44,18 +42,14 @@ pub enum Detected {
 }
 
 const CP1252_HIGH: [char; 32] = [
-    '\u{20AC}', '\u{0081}', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
-    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\u{008D}', '\u{017D}', '\u{008F}',
-    '\u{0090}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
-    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\u{009D}', '\u{017E}', '\u{0178}',
+    '\u{20AC}', '\u{0081}', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}', '\u{02C6}',
+    '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\u{008D}', '\u{017D}', '\u{008F}', '\u{0090}', '\u{2018}',
+    '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}', '\u{02DC}', '\u{2122}', '\u{0161}',
+    '\u{203A}', '\u{0153}', '\u{009D}', '\u{017E}', '\u{0178}',
 ];
 
 fn push_single_byte(out: &mut Vec<u8>, byte: u8, windows: bool) {
-    let c = if windows && (0x80..0xA0).contains(&byte) {
-        CP1252_HIGH[(byte - 0x80) as usize]
-    } else {
-        byte as char
-    };
+    let c = if windows && (0x80..0xA0).contains(&byte) { CP1252_HIGH[(byte - 0x80) as usize] } else { byte as char };
     let mut tmp = [0u8; 4];
     out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
 }
@@ -165,8 +159,7 @@ impl<R: Read> Utf8Reader<R> {
                     let valid = e.valid_up_to();
                     if self.mode == Mode::Utf8Forced {
                         // Forced UTF-8: replace what is not, as lossy decoding does.
-                        self.out
-                            .extend_from_slice(String::from_utf8_lossy(bytes).as_bytes());
+                        self.out.extend_from_slice(String::from_utf8_lossy(bytes).as_bytes());
                         return;
                     }
                     if self.seen_non_ascii {
@@ -212,10 +205,7 @@ mod tests {
 
     #[test]
     fn utf8_passes_through_and_bom_is_dropped() {
-        let (text, detected) = decode(
-            "\u{FEFF}{\"name\":\"Коваленко\"}".as_bytes(),
-            Encoding::Auto,
-        );
+        let (text, detected) = decode("\u{FEFF}{\"name\":\"Коваленко\"}".as_bytes(), Encoding::Auto);
         assert_eq!(text, "{\"name\":\"Коваленко\"}");
         assert_eq!(detected, Detected::Utf8);
     }

@@ -9,9 +9,7 @@ pub mod scan;
 pub mod source;
 
 pub use encoding::{Detected, Encoding, Utf8Reader};
-pub use pipeline::{
-    ingest_ocds, IngestError, IngestOptions, IngestSummary, Progress, SourceSummary,
-};
+pub use pipeline::{ingest_ocds, IngestError, IngestOptions, IngestSummary, Progress, SourceSummary};
 pub use read::{read_ocds, Bad, ContainerKind, Item, RAW_LIMIT};
 pub use scan::Position;
 pub use source::{expand, open, ByteCounter, Input, Opened};

@@ -3,10 +3,9 @@
 
 use std::time::Instant;
 
-use openreg_model::{check_release, Merger};
+use openreg_model::{check_release_json, Merger, ReleaseCheck, ReleaseHead};
 use openreg_store::{
-    hash64, time::now_rfc3339, Added, Batch, Checkpoint, CompileSummary, QuarantineEntry, Store,
-    StoreError,
+    hash64, time::now_rfc3339, Added, Batch, Checkpoint, CompileSummary, QuarantineEntry, Store, StoreError,
 };
 use serde::Serialize;
 
@@ -32,11 +31,7 @@ pub struct IngestOptions {
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        IngestOptions {
-            encoding: Encoding::Auto,
-            rules: None,
-            batch_bytes: 8 << 20,
-        }
+        IngestOptions { encoding: Encoding::Auto, rules: None, batch_bytes: 8 << 20 }
     }
 }
 
@@ -76,6 +71,8 @@ pub struct IngestSummary {
     pub batches: u64,
     pub bytes_read: u64,
     pub seconds: f64,
+    /// Of `seconds`, the time spent compiling records.
+    pub compile_seconds: f64,
 }
 
 impl IngestSummary {
@@ -83,10 +80,7 @@ impl IngestSummary {
     pub fn exit_code(&self) -> i32 {
         let nothing_read = self.releases_read == 0 && self.linked_records == 0;
         let unreadable = self.sources.iter().all(|s| s.error.is_some());
-        if unreadable
-            || (nothing_read
-                && (self.quarantined > 0 || self.sources.iter().any(|s| s.error.is_some())))
-        {
+        if unreadable || (nothing_read && (self.quarantined > 0 || self.sources.iter().any(|s| s.error.is_some()))) {
             1
         } else if self.quarantined > 0 || self.sources.iter().any(|s| s.error.is_some()) {
             2
@@ -143,80 +137,49 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn item(
-        &mut self,
-        source: &str,
-        item: Item,
-        per_source: &mut SourceSummary,
-    ) -> Result<(), StoreError> {
+    fn item(&mut self, source: &str, prepared: Prepared, per_source: &mut SourceSummary) -> Result<(), StoreError> {
+        let Prepared { item, check } = prepared;
         match item {
-            Item::Release {
-                release,
-                at,
-                pointer,
-                container,
-            } => {
+            Item::Release { json, at, pointer, container } => {
                 per_source.releases_read += 1;
                 self.summary.releases_read += 1;
-                let check = check_release(&release);
+                let (check, head) = check.unwrap_or_else(|| check_release_json(&json));
                 if !check.is_storable() {
                     per_source.quarantined += 1;
                     let reason = match check.problems.as_slice() {
                         [only] => only.reason.clone(),
-                        many => many
-                            .iter()
-                            .map(|p| format!("{}: {}", p.pointer, p.reason))
-                            .collect::<Vec<_>>()
-                            .join("; "),
+                        many => {
+                            many.iter().map(|p| format!("{}: {}", p.pointer, p.reason)).collect::<Vec<_>>().join("; ")
+                        }
                     };
                     let pointer = format!("{pointer}{}", check.problems[0].pointer);
-                    let mut raw = release.to_string();
+                    let mut raw = String::from_utf8_lossy(&json).into_owned();
                     raw.truncate(floor_char_boundary(&raw, RAW_LIMIT));
                     return self.quarantine(source, at, pointer, reason, raw);
                 }
                 self.summary.release_warnings += check.warnings.len() as u64;
                 let container = container.map(|c| container_key(source, c));
-                if self
-                    .store
-                    .add_release(&mut self.batch, &release, container, &check.warnings)?
+                let ocid = head.ocid.as_deref().unwrap_or_default();
+                let date = head.date.as_deref().unwrap_or_default();
+                if self.store.add_release_json(&mut self.batch, ocid, date, &json, container, &check.warnings)?
                     == Added::New
                     && self.batch.bytes >= self.options.batch_bytes
                 {
                     self.commit()?;
                 }
             }
-            Item::LinkedRecord {
-                ocid,
-                linked_releases,
-                compiled_release,
-                ..
-            } => {
+            Item::LinkedRecord { ocid, linked_releases, compiled_release, .. } => {
                 self.summary.linked_records += 1;
-                self.store.add_linked_record(
-                    &mut self.batch,
-                    &ocid,
-                    &linked_releases,
-                    compiled_release.as_ref(),
-                )?;
+                self.store.add_linked_record(&mut self.batch, &ocid, &linked_releases, compiled_release.as_ref())?;
             }
-            Item::ContainerEnd {
-                container,
-                kind,
-                metadata,
-            } => {
+            Item::ContainerEnd { container, kind, metadata } => {
                 self.summary.packages += 1;
                 let kind = match kind {
                     ContainerKind::ReleasePackage => "release-package",
                     ContainerKind::RecordPackage => "record-package",
                     ContainerKind::Record => "record",
                 };
-                self.store.add_package(
-                    &mut self.batch,
-                    container_key(source, container),
-                    source,
-                    kind,
-                    &metadata,
-                )?;
+                self.store.add_package(&mut self.batch, container_key(source, container), source, kind, &metadata)?;
             }
             Item::Bad(bad) => {
                 per_source.quarantined += 1;
@@ -225,6 +188,15 @@ impl Run<'_> {
         }
         Ok(())
     }
+}
+
+/// Items travel between the reading and the storing thread in chunks of this many.
+const CHUNK: usize = 256;
+
+/// An item read, with a release's check already done on the reading thread.
+struct Prepared {
+    item: Item,
+    check: Option<(ReleaseCheck, ReleaseHead)>,
 }
 
 /// A package's key: the same package in the same file gets the same key on every ingest.
@@ -260,13 +232,10 @@ pub fn ingest_ocds(
     };
     for input in inputs {
         let source = input.name();
-        let mut per_source = SourceSummary {
-            source: source.clone(),
-            ..SourceSummary::default()
-        };
+        let mut per_source = SourceSummary { source: source.clone(), ..SourceSummary::default() };
         let counter = ByteCounter::default();
         let total = input.size();
-        let mut opened = match open(input, options.encoding, counter.clone()) {
+        let opened = match open(input, options.encoding, counter.clone()) {
             Ok(opened) => opened,
             Err(e) => {
                 per_source.error = Some(format!("could not open: {e}"));
@@ -277,13 +246,37 @@ pub fn ingest_ocds(
         per_source.gzip = opened.gzip;
         let mut last_report = 0u64;
         let mut failure: Option<StoreError> = None;
-        {
-            let reader = &mut opened.reader;
-            let run_ref = &mut run;
-            let per_source_ref = &mut per_source;
-            let mut sink = |item: Item| -> Result<(), StoreError> {
-                run_ref.item(&source, item, per_source_ref)?;
-                let read = run_ref.summary.releases_read;
+        // Two threads: one reads and checks releases, the other stores them, so that parsing and
+        // writing overlap.
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(64);
+        let detected = std::thread::scope(|scope| {
+            let reader = scope.spawn(move || {
+                let mut reader = opened.reader;
+                let mut chunk = Vec::with_capacity(CHUNK);
+                let _ = read_ocds(&mut reader, &mut |item| {
+                    let check = match &item {
+                        Item::Release { json, .. } => Some(check_release_json(json)),
+                        _ => None,
+                    };
+                    chunk.push(Prepared { item, check });
+                    if chunk.len() >= CHUNK {
+                        sender.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).map_err(|_| ())?;
+                    }
+                    Ok::<(), ()>(())
+                });
+                if !chunk.is_empty() {
+                    let _ = sender.send(chunk);
+                }
+                reader.detected()
+            });
+            'chunks: for chunk in receiver.iter() {
+                for prepared in chunk {
+                    if let Err(e) = run.item(&source, prepared, &mut per_source) {
+                        failure = Some(e);
+                        break 'chunks;
+                    }
+                }
+                let read = run.summary.releases_read;
                 if read >= last_report + 1000 {
                     last_report = read;
                     progress(&Progress {
@@ -294,13 +287,12 @@ pub fn ingest_ocds(
                         compiling: None,
                     });
                 }
-                Ok(())
-            };
-            if let Err(e) = read_ocds(reader, &mut sink) {
-                failure = Some(e);
             }
-        }
-        per_source.encoding = match opened.reader.detected() {
+            // Stops the reader if storing failed.
+            drop(receiver);
+            reader.join().expect("the reader thread does not panic")
+        });
+        per_source.encoding = match detected {
             Detected::Ascii | Detected::Utf8 => "utf-8",
             Detected::Windows1252 => "windows-1252",
             Detected::Latin1 => "iso-8859-1",
@@ -325,29 +317,25 @@ pub fn ingest_ocds(
     Ok(run.summary)
 }
 
-fn compile(
-    run: &mut Run<'_>,
-    source: &str,
-    progress: &mut dyn FnMut(&Progress),
-) -> Result<(), StoreError> {
+fn compile(run: &mut Run<'_>, source: &str, progress: &mut dyn FnMut(&Progress)) -> Result<(), StoreError> {
+    let started = Instant::now();
     let mut done = 0u64;
     let releases = run.summary.releases_read;
-    let result = run
-        .store
-        .compile_pending(run.options.rules.as_ref(), &mut |n| {
-            done += n;
-            progress(&Progress {
-                source: source.to_string(),
-                bytes_read: 0,
-                bytes_total: None,
-                releases,
-                compiling: Some(done),
-            });
-        })?;
+    let result = run.store.compile_pending(run.options.rules.as_ref(), &mut |n| {
+        done += n;
+        progress(&Progress {
+            source: source.to_string(),
+            bytes_read: 0,
+            bytes_total: None,
+            releases,
+            compiling: Some(done),
+        });
+    })?;
     let total = &mut run.summary.compile;
     total.records_compiled += result.records_compiled;
     total.records_from_publisher += result.records_from_publisher;
     total.records_not_compiled += result.records_not_compiled;
     total.warnings += result.warnings;
+    run.summary.compile_seconds += started.elapsed().as_secs_f64();
     Ok(())
 }

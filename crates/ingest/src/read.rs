@@ -6,18 +6,49 @@ use std::io::Read;
 
 use serde_json::{Map, Value};
 
-use crate::scan::{Position, ScanError, Scanner};
+use crate::scan::{minify_into, Position, ScanError, Scanner};
+
+/// Just enough of an object to tell a release from a linked release, a record or a package.
+#[derive(serde::Deserialize)]
+struct Head {
+    #[serde(default)]
+    ocid: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    id: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    url: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    date: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    tag: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    releases: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    records: Option<serde::de::IgnoredAny>,
+}
+
+impl Head {
+    fn is_linked(&self) -> bool {
+        self.url.is_some() && self.ocid.is_none() && self.id.is_none()
+    }
+
+    fn is_release(&self) -> bool {
+        self.releases.is_none()
+            && self.records.is_none()
+            && (self.ocid.is_some() || (self.id.is_some() && (self.date.is_some() || self.tag.is_some())))
+    }
+}
+
+fn to_json(value: &Value) -> Vec<u8> {
+    serde_json::to_vec(value).expect("a Value serialises")
+}
 
 /// What the reader hands to the caller, in input order.
 #[derive(Debug)]
 pub enum Item {
-    /// A full release, from a package, a record or on its own.
-    Release {
-        release: Value,
-        at: Position,
-        pointer: String,
-        container: Option<u64>,
-    },
+    /// A full release, from a package, a record or on its own: its JSON text, as written but for
+    /// the white space between tokens.
+    Release { json: Vec<u8>, at: Position, pointer: String, container: Option<u64> },
     /// What a record adds beyond its full releases: releases given only as links, and the
     /// publisher's compiled release, which is all there is of such a record.
     LinkedRecord {
@@ -28,11 +59,7 @@ pub enum Item {
         pointer: String,
     },
     /// The end of a package (or of a record read on its own): its metadata, without its releases.
-    ContainerEnd {
-        container: u64,
-        kind: ContainerKind,
-        metadata: Map<String, Value>,
-    },
+    ContainerEnd { container: u64, kind: ContainerKind, metadata: Map<String, Value> },
     /// Input that cannot be used, with where it is and why.
     Bad(Bad),
 }
@@ -74,10 +101,7 @@ impl From<ScanError> for Structural {
             ScanError::Io(e) => format!("the input could not be read: {e}"),
             ScanError::Eof => "the input ends in the middle of a value (truncated file?)".into(),
         };
-        Structural {
-            at: Position::default(),
-            reason,
-        }
+        Structural { at: Position::default(), reason }
     }
 }
 
@@ -88,16 +112,8 @@ impl From<std::io::Error> for Structural {
 }
 
 /// Reads all of `input` (UTF-8 text), handing each item to `sink`. Stops early only if `sink` fails.
-pub fn read_ocds<R: Read, E>(
-    input: R,
-    sink: &mut dyn FnMut(Item) -> Result<(), E>,
-) -> Result<(), E> {
-    let mut reader = Reader {
-        scanner: Scanner::new(input),
-        containers: 0,
-        buf: Vec::new(),
-        sink,
-    };
+pub fn read_ocds<R: Read, E>(input: R, sink: &mut dyn FnMut(Item) -> Result<(), E>) -> Result<(), E> {
+    let mut reader = Reader { scanner: Scanner::new(input), containers: 0, buf: Vec::new(), sink };
     reader.run()
 }
 
@@ -121,12 +137,7 @@ impl<R: Read, E> Reader<'_, R, E> {
     }
 
     fn bad(&mut self, at: Position, pointer: &str, reason: String, raw: &[u8]) -> Result<(), E> {
-        self.emit(Item::Bad(Bad {
-            at,
-            pointer: pointer.to_string(),
-            reason,
-            raw: raw_text(raw),
-        }))
+        self.emit(Item::Bad(Bad { at, pointer: pointer.to_string(), reason, raw: raw_text(raw) }))
     }
 
     fn run(&mut self) -> Result<(), E> {
@@ -153,10 +164,7 @@ impl<R: Read, E> Reader<'_, R, E> {
                     self.scanner.bump();
                     continue;
                 }
-                _ => Err(Structural {
-                    at,
-                    reason: "expected a JSON object or array here".into(),
-                }),
+                _ => Err(Structural { at, reason: "expected a JSON object or array here".into() }),
             };
             match outcome {
                 Ok(Some(e)) => return Err(e),
@@ -204,18 +212,12 @@ impl<R: Read, E> Reader<'_, R, E> {
             Some(last) => &prefix[..last],
             None => return false,
         };
-        let lines: Vec<&[u8]> = complete
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.trim_ascii().is_empty())
-            .take(20)
-            .collect();
+        let lines: Vec<&[u8]> =
+            complete.split(|&b| b == b'\n').filter(|l| !l.trim_ascii().is_empty()).take(20).collect();
         if lines.len() < 2 {
             return false;
         }
-        let whole = lines
-            .iter()
-            .filter(|l| serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok())
-            .count();
+        let whole = lines.iter().filter(|l| serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok()).count();
         whole * 2 > lines.len()
     }
 
@@ -235,6 +237,17 @@ impl<R: Read, E> Reader<'_, R, E> {
             if let Err(e) = self.scanner.read_line(&mut line) {
                 return self.bad(at, "", format!("the input could not be read: {e}"), &line);
             }
+            // A line holding one release goes on as text, unparsed beyond its head.
+            if line.first() == Some(&b'{') || line.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+                if let Ok(head) = serde_json::from_slice::<Head>(&line) {
+                    if head.is_release() {
+                        let mut json = Vec::new();
+                        minify_into(&line, &mut json);
+                        self.emit(Item::Release { json, at, pointer: String::new(), container: None })?;
+                        continue;
+                    }
+                }
+            }
             match serde_json::from_slice::<Value>(&line) {
                 Ok(Value::Array(values)) => {
                     for (i, value) in values.into_iter().enumerate() {
@@ -242,12 +255,7 @@ impl<R: Read, E> Reader<'_, R, E> {
                     }
                 }
                 Ok(value) => self.whole_value(value, at, String::new())?,
-                Err(e) => self.bad(
-                    at,
-                    "",
-                    format!("line {} is not valid JSON: {e}", at.line),
-                    &line,
-                )?,
+                Err(e) => self.bad(at, "", format!("line {} is not valid JSON: {e}", at.line), &line)?,
             }
         }
     }
@@ -270,52 +278,30 @@ impl<R: Read, E> Reader<'_, R, E> {
         let has_ocid = object.contains_key("ocid");
         if let (Some(Value::Array(_)), false) = (object.get("releases"), has_ocid) {
             let container = self.next_container();
-            let Some(Value::Array(releases)) = object.remove("releases") else {
-                unreachable!()
-            };
+            let Some(Value::Array(releases)) = object.remove("releases") else { unreachable!() };
             for (i, release) in releases.into_iter().enumerate() {
                 self.package_release(release, at, format!("{pointer}/releases/{i}"), container)?;
             }
-            return self.emit(Item::ContainerEnd {
-                container,
-                kind: ContainerKind::ReleasePackage,
-                metadata: object,
-            });
+            return self.emit(Item::ContainerEnd { container, kind: ContainerKind::ReleasePackage, metadata: object });
         }
         if let Some(Value::Array(_)) = object.get("records") {
             let container = self.next_container();
-            let Some(Value::Array(records)) = object.remove("records") else {
-                unreachable!()
-            };
+            let Some(Value::Array(records)) = object.remove("records") else { unreachable!() };
             for (i, record) in records.into_iter().enumerate() {
                 self.record(record, at, format!("{pointer}/records/{i}"), container)?;
             }
-            return self.emit(Item::ContainerEnd {
-                container,
-                kind: ContainerKind::RecordPackage,
-                metadata: object,
-            });
+            return self.emit(Item::ContainerEnd { container, kind: ContainerKind::RecordPackage, metadata: object });
         }
         if has_ocid && matches!(object.get("releases"), Some(Value::Array(_))) {
             let container = self.next_container();
             self.record(Value::Object(object), at, pointer, container)?;
-            return self.emit(Item::ContainerEnd {
-                container,
-                kind: ContainerKind::Record,
-                metadata: Map::new(),
-            });
+            return self.emit(Item::ContainerEnd { container, kind: ContainerKind::Record, metadata: Map::new() });
         }
         // Something shaped like a release but without its `ocid` still goes on as a release, so that
         // validation can say precisely what is missing.
-        let release_like = object.contains_key("id")
-            && (object.contains_key("date") || object.contains_key("tag"));
+        let release_like = object.contains_key("id") && (object.contains_key("date") || object.contains_key("tag"));
         if has_ocid || release_like {
-            return self.emit(Item::Release {
-                release: Value::Object(object),
-                at,
-                pointer,
-                container: None,
-            });
+            return self.emit(Item::Release { json: to_json(&Value::Object(object)), at, pointer, container: None });
         }
         let raw = Value::Object(object).to_string();
         self.bad(
@@ -326,40 +312,23 @@ impl<R: Read, E> Reader<'_, R, E> {
         )
     }
 
-    fn package_release(
-        &mut self,
-        release: Value,
-        at: Position,
-        pointer: String,
-        container: u64,
-    ) -> Result<(), E> {
+    fn package_release(&mut self, release: Value, at: Position, pointer: String, container: u64) -> Result<(), E> {
         if is_linked_release(&release) {
             let raw = release.to_string();
-            return self.bad(at, &pointer, "a linked release (only url, date, tag) belongs in a record, not in a release package".into(), raw.as_bytes());
-        }
-        self.emit(Item::Release {
-            release,
-            at,
-            pointer,
-            container: Some(container),
-        })
-    }
-
-    /// A record: full releases go out as releases; linked ones travel with the publisher's compiled release.
-    fn record(
-        &mut self,
-        record: Value,
-        at: Position,
-        pointer: String,
-        container: u64,
-    ) -> Result<(), E> {
-        let Value::Object(mut record) = record else {
             return self.bad(
                 at,
                 &pointer,
-                "a record must be a JSON object".into(),
-                record.to_string().as_bytes(),
+                "a linked release (only url, date, tag) belongs in a record, not in a release package".into(),
+                raw.as_bytes(),
             );
+        }
+        self.emit(Item::Release { json: to_json(&release), at, pointer, container: Some(container) })
+    }
+
+    /// A record: full releases go out as releases; linked ones travel with the publisher's compiled release.
+    fn record(&mut self, record: Value, at: Position, pointer: String, container: u64) -> Result<(), E> {
+        let Value::Object(mut record) = record else {
+            return self.bad(at, &pointer, "a record must be a JSON object".into(), record.to_string().as_bytes());
         };
         let Some(Value::String(ocid)) = record.get("ocid").cloned() else {
             return self.bad(
@@ -376,7 +345,7 @@ impl<R: Read, E> Reader<'_, R, E> {
                     linked.push(release);
                 } else {
                     self.emit(Item::Release {
-                        release,
+                        json: to_json(&release),
                         at,
                         pointer: format!("{pointer}/releases/{i}"),
                         container: Some(container),
@@ -386,13 +355,7 @@ impl<R: Read, E> Reader<'_, R, E> {
         }
         if !linked.is_empty() {
             let compiled_release = record.remove("compiledRelease");
-            self.emit(Item::LinkedRecord {
-                ocid,
-                linked_releases: linked,
-                compiled_release,
-                at,
-                pointer,
-            })?;
+            self.emit(Item::LinkedRecord { ocid, linked_releases: linked, compiled_release, at, pointer })?;
         }
         Ok(())
     }
@@ -454,12 +417,7 @@ impl<R: Read, E> Reader<'_, R, E> {
 
     /// An object read key by key, so that a package's `releases` or `records` stream one at a time.
     /// Returns `Ok(Some(e))` when the sink failed.
-    fn stream_object(
-        &mut self,
-        at: Position,
-        pointer: String,
-        _depth: usize,
-    ) -> Result<Option<E>, Structural> {
+    fn stream_object(&mut self, at: Position, pointer: String, _depth: usize) -> Result<Option<E>, Structural> {
         self.scanner.bump();
         let mut metadata = Map::new();
         let mut container: Option<(u64, ContainerKind)> = None;
@@ -474,10 +432,7 @@ impl<R: Read, E> Reader<'_, R, E> {
                 }
                 Some(b'"') => {}
                 Some(_) => {
-                    return Err(Structural {
-                        at: self.scanner.position(),
-                        reason: "expected a field name".into(),
-                    })
+                    return Err(Structural { at: self.scanner.position(), reason: "expected a field name".into() })
                 }
                 None => return Err(ScanError::Eof.into()),
             }
@@ -497,11 +452,7 @@ impl<R: Read, E> Reader<'_, R, E> {
             let next = self.scanner.skip_ws()?;
             let streams = (key == "releases" || key == "records") && next == Some(b'[');
             if streams && sink_error.is_none() {
-                let kind = if key == "records" {
-                    ContainerKind::RecordPackage
-                } else {
-                    ContainerKind::ReleasePackage
-                };
+                let kind = if key == "records" { ContainerKind::RecordPackage } else { ContainerKind::ReleasePackage };
                 let id = self.next_container();
                 container = Some((id, kind));
                 if let Some(e) = self.stream_items(&key, &pointer, id, &mut linked_in_package)? {
@@ -519,11 +470,7 @@ impl<R: Read, E> Reader<'_, R, E> {
                             "the value of `{key}` is not valid JSON: {e} (line {} of the input)",
                             value_at.line
                         );
-                        bad_field.get_or_insert((
-                            format!("{pointer}/{key}"),
-                            reason,
-                            bytes.clone(),
-                        ));
+                        bad_field.get_or_insert((format!("{pointer}/{key}"), reason, bytes.clone()));
                     }
                 }
                 self.buf = bytes;
@@ -543,14 +490,7 @@ impl<R: Read, E> Reader<'_, R, E> {
         if let Some(e) = sink_error {
             return Ok(Some(e));
         }
-        let result = self.finish_object(
-            at,
-            pointer,
-            metadata,
-            container,
-            linked_in_package,
-            bad_field,
-        );
+        let result = self.finish_object(at, pointer, metadata, container, linked_in_package, bad_field);
         Ok(result.err())
     }
 
@@ -569,40 +509,27 @@ impl<R: Read, E> Reader<'_, R, E> {
             return self.bad(at, &field, reason, &raw);
         }
         match container {
-            Some((id, ContainerKind::ReleasePackage))
-                if matches!(metadata.get("ocid"), Some(Value::String(_))) =>
-            {
+            Some((id, ContainerKind::ReleasePackage)) if matches!(metadata.get("ocid"), Some(Value::String(_))) => {
                 // An object with an `ocid` and `releases` is a record read on its own.
-                let Some(Value::String(ocid)) = metadata.get("ocid").cloned() else {
-                    unreachable!()
-                };
+                let Some(Value::String(ocid)) = metadata.get("ocid").cloned() else { unreachable!() };
                 if !linked.is_empty() {
                     let compiled_release = metadata.remove("compiledRelease");
                     let linked_releases = linked.into_iter().map(|(v, _, _)| v).collect();
-                    self.emit(Item::LinkedRecord {
-                        ocid,
-                        linked_releases,
-                        compiled_release,
-                        at,
-                        pointer,
-                    })?;
+                    self.emit(Item::LinkedRecord { ocid, linked_releases, compiled_release, at, pointer })?;
                 }
-                self.emit(Item::ContainerEnd {
-                    container: id,
-                    kind: ContainerKind::Record,
-                    metadata: Map::new(),
-                })
+                self.emit(Item::ContainerEnd { container: id, kind: ContainerKind::Record, metadata: Map::new() })
             }
             Some((id, kind)) => {
                 for (release, at, pointer) in linked {
                     let raw = release.to_string();
-                    self.bad(at, &pointer, "a linked release (only url, date, tag) belongs in a record, not in a release package".into(), raw.as_bytes())?;
+                    self.bad(
+                        at,
+                        &pointer,
+                        "a linked release (only url, date, tag) belongs in a record, not in a release package".into(),
+                        raw.as_bytes(),
+                    )?;
                 }
-                self.emit(Item::ContainerEnd {
-                    container: id,
-                    kind,
-                    metadata,
-                })
+                self.emit(Item::ContainerEnd { container: id, kind, metadata })
             }
             None => self.whole_value(Value::Object(metadata), at, pointer),
         }
@@ -630,28 +557,38 @@ impl<R: Read, E> Reader<'_, R, E> {
             let at = self.scanner.position();
             let item_pointer = format!("{pointer}/{key}/{index}");
             let bytes = self.capture()?;
-            let parsed = serde_json::from_slice::<Value>(&bytes);
-            let outcome = match parsed {
-                Ok(value) if key == "records" => self.record(value, at, item_pointer, container),
-                Ok(value) if is_linked_release(&value) => {
-                    linked.push((value, at, item_pointer));
-                    Ok(())
-                }
-                Ok(value) => self.emit(Item::Release {
-                    release: value,
-                    at,
-                    pointer: item_pointer,
-                    container: Some(container),
-                }),
-                Err(e) => self.bad(
-                    at,
-                    &item_pointer,
-                    format!(
-                        "not valid JSON: {e} (counted from line {} of the input)",
-                        at.line
+            let outcome = if key == "records" {
+                match serde_json::from_slice::<Value>(&bytes) {
+                    Ok(value) => self.record(value, at, item_pointer, container),
+                    Err(e) => self.bad(
+                        at,
+                        &item_pointer,
+                        format!("not valid JSON: {e} (counted from line {} of the input)", at.line),
+                        &bytes,
                     ),
-                    &bytes,
-                ),
+                }
+            } else {
+                // A release goes on as text: only the few fields that say what it is are read here.
+                match serde_json::from_slice::<Head>(&bytes) {
+                    Ok(head) if head.is_linked() => match serde_json::from_slice::<Value>(&bytes) {
+                        Ok(value) => {
+                            linked.push((value, at, item_pointer));
+                            Ok(())
+                        }
+                        Err(e) => self.bad(at, &item_pointer, format!("not valid JSON: {e}"), &bytes),
+                    },
+                    Ok(_) => {
+                        let mut json = Vec::new();
+                        minify_into(&bytes, &mut json);
+                        self.emit(Item::Release { json, at, pointer: item_pointer, container: Some(container) })
+                    }
+                    Err(e) => self.bad(
+                        at,
+                        &item_pointer,
+                        format!("not valid JSON: {e} (counted from line {} of the input)", at.line),
+                        &bytes,
+                    ),
+                }
             };
             self.buf = bytes;
             if let Err(e) = outcome {
@@ -676,9 +613,7 @@ impl<R: Read, E> Reader<'_, R, E> {
 /// A linked release carries a `url` and neither `ocid` nor `id`.
 fn is_linked_release(value: &Value) -> bool {
     match value {
-        Value::Object(o) => {
-            o.contains_key("url") && !o.contains_key("ocid") && !o.contains_key("id")
-        }
+        Value::Object(o) => o.contains_key("url") && !o.contains_key("ocid") && !o.contains_key("id"),
         _ => false,
     }
 }

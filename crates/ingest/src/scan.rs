@@ -91,20 +91,14 @@ impl<R: Read> Scanner<R> {
 
     fn count_lines(&mut self) {
         if self.line_pos < self.pos {
-            self.line += self.buf[self.line_pos..self.pos]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
+            self.line += self.buf[self.line_pos..self.pos].iter().filter(|&&b| b == b'\n').count() as u64;
             self.line_pos = self.pos;
         }
     }
 
     pub fn position(&mut self) -> Position {
         self.count_lines();
-        Position {
-            offset: self.base + self.pos as u64,
-            line: self.line,
-        }
+        Position { offset: self.base + self.pos as u64, line: self.line }
     }
 
     pub fn peek(&mut self) -> io::Result<Option<u8>> {
@@ -145,8 +139,7 @@ impl<R: Read> Scanner<R> {
                     let start = self.pos;
                     while self.pos < self.len {
                         match self.buf[self.pos] {
-                            b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'['
-                            | b'"' => {
+                            b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'[' | b'"' => {
                                 out.extend_from_slice(&self.buf[start..self.pos]);
                                 return Ok(());
                             }
@@ -209,10 +202,7 @@ impl<R: Read> Scanner<R> {
     pub fn read_line(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
         loop {
             let start = self.pos;
-            if let Some(i) = self.buf[self.pos..self.len]
-                .iter()
-                .position(|&b| b == b'\n')
-            {
+            if let Some(i) = self.buf[self.pos..self.len].iter().position(|&b| b == b'\n') {
                 out.extend_from_slice(&self.buf[start..start + i]);
                 self.pos = start + i + 1;
                 return Ok(());
@@ -229,9 +219,7 @@ impl<R: Read> Scanner<R> {
     pub fn skip_line(&mut self, keep: &mut Vec<u8>, limit: usize) -> io::Result<()> {
         loop {
             let start = self.pos;
-            let found = self.buf[self.pos..self.len]
-                .iter()
-                .position(|&b| b == b'\n');
+            let found = self.buf[self.pos..self.len].iter().position(|&b| b == b'\n');
             let end = found.map_or(self.len, |i| start + i + 1);
             let room = limit.saturating_sub(keep.len());
             keep.extend_from_slice(&self.buf[start..end.min(start + room)]);
@@ -265,8 +253,44 @@ impl<R: Read> Scanner<R> {
     }
 }
 
+/// Copies JSON text without the white space between tokens (white space inside strings stays).
+pub fn minify_into(src: &[u8], out: &mut Vec<u8>) {
+    out.reserve(src.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut run_start = 0;
+    for (i, &b) in src.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                out.extend_from_slice(&src[run_start..i]);
+                run_start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.extend_from_slice(&src[run_start..]);
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn minify_keeps_strings_whole() {
+        let mut out = Vec::new();
+        super::minify_into(b"{ \"a b\" : [1, 2],\n \"c\":\"x\\\" y\" }", &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), r#"{"a b":[1,2],"c":"x\" y"}"#);
+    }
+
     use super::*;
 
     #[test]
@@ -280,15 +304,7 @@ mod tests {
             s.capture_value(&mut out).unwrap();
             got.push(String::from_utf8(out).unwrap());
         }
-        assert_eq!(
-            got,
-            [
-                r#"{"a": "}]\"{", "b": [1, {"c": 2}]}"#,
-                "42",
-                r#""x\"y""#,
-                "[1,2]"
-            ]
-        );
+        assert_eq!(got, [r#"{"a": "}]\"{", "b": [1, {"c": 2}]}"#, "42", r#""x\"y""#, "[1,2]"]);
         assert_eq!(s.skip_ws().unwrap(), None);
     }
 
@@ -305,21 +321,12 @@ mod tests {
             s.capture_value(&mut out).unwrap();
         }
         s.skip_ws().unwrap();
-        assert_eq!(
-            s.position(),
-            Position {
-                offset: 70_000 * 8,
-                line: 70_001
-            }
-        );
+        assert_eq!(s.position(), Position { offset: 70_000 * 8, line: 70_001 });
     }
 
     #[test]
     fn truncated_input_is_reported() {
         let mut s = Scanner::new(&b"{\"a\": [1, 2"[..]);
-        assert!(matches!(
-            s.capture_value(&mut Vec::new()),
-            Err(ScanError::Eof)
-        ));
+        assert!(matches!(s.capture_value(&mut Vec::new()), Err(ScanError::Eof)));
     }
 }

@@ -57,15 +57,10 @@ pub fn expand(paths: &[PathBuf]) -> io::Result<Vec<Input>> {
 }
 
 fn walk(dir: &Path, inputs: &mut Vec<Input>) -> io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
     entries.sort();
     for entry in entries {
-        let hidden = entry
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
+        let hidden = entry.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
         if hidden {
             continue;
         }
@@ -80,10 +75,7 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>) -> io::Result<()> {
 
 /// Notes that sit beside data in a folder (README.md, SOURCES.md) are not data.
 fn is_documentation(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("md" | "txt" | "rst" | "html")
-    )
+    matches!(path.extension().and_then(|e| e.to_str()), Some("md" | "txt" | "rst" | "html"))
 }
 
 /// Counts bytes as they are read, for progress bars.
@@ -121,22 +113,9 @@ pub fn open(input: &Input, encoding: Encoding, counter: ByteCounter) -> io::Resu
         Input::File(path) => Box::new(File::open(path)?),
         Input::Stdin => Box::new(io::stdin()),
     };
-    let mut buffered = BufReader::with_capacity(
-        256 * 1024,
-        Counted {
-            inner: raw,
-            counter,
-        },
-    );
+    let mut buffered = BufReader::with_capacity(256 * 1024, Counted { inner: raw, counter });
     let head = buffered.fill_buf()?;
     let gzip = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
-    let decoded: Box<dyn Read + Send> = if gzip {
-        Box::new(MultiGzDecoder::new(buffered))
-    } else {
-        Box::new(buffered)
-    };
-    Ok(Opened {
-        reader: Utf8Reader::new(decoded, encoding),
-        gzip,
-    })
+    let decoded: Box<dyn Read + Send> = if gzip { Box::new(MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
+    Ok(Opened { reader: Utf8Reader::new(decoded, encoding), gzip })
 }

@@ -4,31 +4,22 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use openreg_ingest::{
-    open, read_ocds, ByteCounter, ContainerKind, Detected, Encoding, Input, Item,
-};
+use openreg_ingest::{open, read_ocds, ByteCounter, ContainerKind, Detected, Encoding, Input, Item};
 use openreg_model::merge::json_eq;
 use serde_json::Value;
 
 fn shared(rel: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(rel);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel);
     if path.exists() {
         Some(path)
     } else {
-        eprintln!(
-            "skipped: {} is missing (a fresh clone has no ../shared)",
-            path.display()
-        );
+        eprintln!("skipped: {} is missing (a fresh clone has no ../shared)", path.display());
         None
     }
 }
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures").join(rel)
 }
 
 #[derive(Default, Debug)]
@@ -43,7 +34,7 @@ fn read_bytes(bytes: &[u8]) -> Seen {
     let mut seen = Seen::default();
     read_ocds::<_, ()>(bytes, &mut |item| {
         match item {
-            Item::Release { release, .. } => seen.releases.push(release),
+            Item::Release { json, .. } => seen.releases.push(serde_json::from_slice(&json).unwrap()),
             Item::LinkedRecord { .. } => seen.linked_records += 1,
             Item::ContainerEnd { kind, .. } => seen.containers.push(kind),
             Item::Bad(bad) => seen.bad.push(bad),
@@ -55,12 +46,7 @@ fn read_bytes(bytes: &[u8]) -> Seen {
 }
 
 fn read_file(path: &Path, encoding: Encoding) -> (Seen, Detected) {
-    let mut opened = open(
-        &Input::File(path.to_path_buf()),
-        encoding,
-        ByteCounter::default(),
-    )
-    .unwrap();
+    let mut opened = open(&Input::File(path.to_path_buf()), encoding, ByteCounter::default()).unwrap();
     let mut text = Vec::new();
     opened.reader.read_to_end(&mut text).unwrap();
     let detected = opened.reader.detected();
@@ -101,9 +87,7 @@ fn iso_8859_1_is_detected_and_decoded() {
     assert_eq!(detected, Detected::Windows1252);
     let (from_utf8, _) = read_file(&utf8, Encoding::Auto);
     assert_eq!(from_latin.releases.len(), 3);
-    let same = |a: &[Value], b: &[Value]| {
-        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| json_eq(x, y))
-    };
+    let same = |a: &[Value], b: &[Value]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| json_eq(x, y));
     assert!(same(&from_latin.releases, &from_utf8.releases));
     let (forced, _) = read_file(&latin, Encoding::Latin1);
     assert!(same(&forced.releases, &from_utf8.releases));
@@ -111,8 +95,7 @@ fn iso_8859_1_is_detected_and_decoded() {
 
 #[test]
 fn record_packages_with_linked_and_embedded_releases() {
-    let Some(linked) = shared("ocds/samples/mexico-cdmx/record-package_linked-releases.json")
-    else {
+    let Some(linked) = shared("ocds/samples/mexico-cdmx/record-package_linked-releases.json") else {
         return;
     };
     let (seen, _) = read_file(&linked, Encoding::Auto);
@@ -164,23 +147,15 @@ fn a_truncated_line_costs_only_that_line() {
     assert_eq!(seen.releases.len(), 13);
     assert_eq!(seen.bad.len(), 1);
     assert_eq!(seen.bad[0].at.line, 3);
-    assert!(
-        seen.bad[0].reason.contains("not valid JSON"),
-        "{}",
-        seen.bad[0].reason
-    );
+    assert!(seen.bad[0].reason.contains("not valid JSON"), "{}", seen.bad[0].reason);
 }
 
 #[test]
 fn gzip_is_recognised_by_content() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("no-extension");
-    let mut gz = flate2::write::GzEncoder::new(
-        std::fs::File::create(&path).unwrap(),
-        flate2::Compression::fast(),
-    );
-    gz.write_all(&std::fs::read(fixture("ocds/ua-release-package.json")).unwrap())
-        .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::fast());
+    gz.write_all(&std::fs::read(fixture("ocds/ua-release-package.json")).unwrap()).unwrap();
     gz.finish().unwrap();
     let (seen, _) = read_file(&path, Encoding::Auto);
     assert_eq!(seen.releases.len(), 15);
@@ -190,9 +165,7 @@ fn gzip_is_recognised_by_content() {
 fn bare_releases_arrays_and_bom() {
     let text = "\u{FEFF}[{\"ocid\":\"a\",\"id\":\"1\"},{\"ocid\":\"a\",\"id\":\"2\"}]\n{\"ocid\":\"b\",\"id\":\"1\"}";
     let mut decoded = String::new();
-    openreg_ingest::Utf8Reader::new(text.as_bytes(), Encoding::Auto)
-        .read_to_string(&mut decoded)
-        .unwrap();
+    openreg_ingest::Utf8Reader::new(text.as_bytes(), Encoding::Auto).read_to_string(&mut decoded).unwrap();
     let seen = read_bytes(decoded.as_bytes());
     assert_eq!(seen.releases.len(), 3);
     assert!(seen.bad.is_empty());
@@ -214,27 +187,18 @@ fn a_broken_release_inside_a_package_is_quarantined_and_the_rest_goes_on() {
 
 #[test]
 fn a_truncated_package_keeps_what_came_before() {
-    let text =
-        br#"{"uri":"x","releases":[{"ocid":"a","id":"1"},{"ocid":"a","id":"2"},{"ocid":"a","#;
+    let text = br#"{"uri":"x","releases":[{"ocid":"a","id":"1"},{"ocid":"a","id":"2"},{"ocid":"a","#;
     let seen = read_bytes(text);
     assert_eq!(seen.releases.len(), 2);
     assert_eq!(seen.bad.len(), 1);
-    assert!(
-        seen.bad[0].reason.contains("truncated"),
-        "{}",
-        seen.bad[0].reason
-    );
+    assert!(seen.bad[0].reason.contains("truncated"), "{}", seen.bad[0].reason);
 }
 
 #[test]
 fn damaged_pretty_package_recovers_releases_after_the_damage() {
     let text = b"{\"releases\": [\n  {\"ocid\": \"a\", \"id\": \"1\"},\n  {\"ocid\": \"a\" \"id\": \"2\"},\n  {\"ocid\": \"b\", \"id\": \"1\"}\n]}\n";
     let seen = read_bytes(text);
-    let ids: Vec<String> = seen
-        .releases
-        .iter()
-        .map(|r| format!("{}/{}", r["ocid"], r["id"]))
-        .collect();
+    let ids: Vec<String> = seen.releases.iter().map(|r| format!("{}/{}", r["ocid"], r["id"])).collect();
     assert!(ids.contains(&"\"b\"/\"1\"".to_string()), "{ids:?}");
     assert!(!seen.bad.is_empty());
 }

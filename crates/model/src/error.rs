@@ -16,18 +16,12 @@ pub enum MergeError {
     NonObjectRelease,
     #[error("the `date` field of at least one release is missing, so the releases cannot be put in order")]
     MissingDate,
-    #[error(
-        "the `date` field of at least one release is null, so the releases cannot be put in order"
-    )]
+    #[error("the `date` field of at least one release is null, so the releases cannot be put in order")]
     NullDate,
     #[error("the `date` field of at least one release is not a string")]
     NonStringDate,
     #[error("an earlier release had {earlier} at {path}, but a later release has {now}")]
-    InconsistentType {
-        path: String,
-        earlier: String,
-        now: String,
-    },
+    InconsistentType { path: String, earlier: String, now: String },
 }
 
 impl MergeError {

@@ -8,5 +8,5 @@ pub mod rules;
 
 pub use error::{MergeError, SchemaError};
 pub use merge::{MergeWarning, Merged, Merger};
-pub use release::{check_release, Problem, ReleaseCheck};
+pub use release::{check_release, check_release_json, Problem, ReleaseCheck, ReleaseHead};
 pub use rules::MergeRules;

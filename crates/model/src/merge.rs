@@ -37,19 +37,23 @@ pub struct Merger {
 
 impl Merger {
     pub fn new(rules: &MergeRules) -> Merger {
-        Merger {
-            rules: rules.tree(),
-        }
+        Merger { rules: rules.tree() }
     }
 
     /// Compiles releases (in any order) into one compiled release.
     pub fn compiled(&self, releases: &[&Value]) -> Result<Merged, MergeError> {
-        let order = sorted(releases)?;
+        self.compile(releases.iter().map(|r| (*r).clone()).collect())
+    }
+
+    /// Like [`Merger::compiled`], taking the releases so that their values move into the result.
+    pub fn compile(&self, releases: Vec<Value>) -> Result<Merged, MergeError> {
+        let order = sorted(&releases)?;
+        let mut releases: Vec<Option<Value>> = releases.into_iter().map(Some).collect();
         let mut state = State::<Value>::default();
         let tag = Value::Array(vec![Value::String("compiled".into())]);
         state.set_root_leaf("tag", tag);
         for &i in &order {
-            let release = object(releases[i])?;
+            let Some(Value::Object(release)) = releases[i].take() else { return Err(MergeError::NonObjectRelease) };
             let ocid = release.get("ocid").cloned().unwrap_or(Value::Null);
             let date = release.get("date").cloned().unwrap_or(Value::Null);
             let id = format!("{}-{}", python_str(&ocid), python_str(&date));
@@ -57,56 +61,45 @@ impl Merger {
             state.set_root_leaf("date", date);
             // In OCDS 1.0 `ocid` is marked ocdsOmit, yet a compiled release needs it.
             state.set_root_leaf("ocid", ocid);
-            state.merge_release(release, &self.rules, &mut |leaf, value| {
-                *leaf = Some(value.clone())
-            });
+            state.merge_release(release, &self.rules, &mut |leaf, value| *leaf = Some(value));
         }
-        let release = state.render_root(&mut |v: &Value| v.clone(), &[])?;
-        Ok(Merged {
-            release,
-            warnings: state.warnings,
-        })
+        let release = state.render_root(&[])?;
+        Ok(Merged { release, warnings: state.warnings })
     }
 
     /// Compiles releases into a versioned release: each field's history of values.
     pub fn versioned(&self, releases: &[&Value]) -> Result<Merged, MergeError> {
-        let order = sorted(releases)?;
+        let owned: Vec<Value> = releases.iter().map(|r| (*r).clone()).collect();
+        let order = sorted(&owned)?;
+        let mut owned: Vec<Option<Value>> = owned.into_iter().map(Some).collect();
         let mut state = State::<Vec<Value>>::default();
         let mut ocid = Value::Null;
         for &i in &order {
-            let release = object(releases[i])?;
+            let Some(Value::Object(release)) = owned[i].take() else { return Err(MergeError::NonObjectRelease) };
             ocid = release.get("ocid").cloned().unwrap_or(Value::Null);
             let release_id = release.get("id").cloned().unwrap_or(Value::Null);
             let date = release.get("date").cloned().unwrap_or(Value::Null);
             let tag = release.get("tag").cloned().unwrap_or(Value::Null);
-            let mut push = |leaf: &mut Option<Vec<Value>>, value: &Value| {
+            let mut push = |leaf: &mut Option<Vec<Value>>, value: Value| {
                 let history = leaf.get_or_insert_with(Vec::new);
-                if history
-                    .last()
-                    .and_then(|last| last.get("value"))
-                    .is_some_and(|last| json_eq(last, value))
-                {
+                if history.last().and_then(|last| last.get("value")).is_some_and(|last| json_eq(last, &value)) {
                     return;
                 }
                 let mut entry = Map::new();
                 entry.insert("releaseID".into(), release_id.clone());
                 entry.insert("releaseDate".into(), date.clone());
                 entry.insert("releaseTag".into(), tag.clone());
-                entry.insert("value".into(), value.clone());
+                entry.insert("value".into(), value);
                 history.push(Value::Object(entry));
             };
             state.merge_release(release, &self.rules, &mut push);
         }
         // The ocid is not versioned: it comes first, as a plain value.
-        let mut release =
-            state.render_root(&mut |h: &Vec<Value>| Value::Array(h.clone()), &["ocid"])?;
+        let mut release = state.render_root(&["ocid"])?;
         if let Value::Object(map) = &mut release {
             map.shift_insert(0, "ocid".into(), ocid);
         }
-        Ok(Merged {
-            release,
-            warnings: state.warnings,
-        })
+        Ok(Merged { release, warnings: state.warnings })
     }
 }
 
@@ -116,7 +109,7 @@ fn object(release: &Value) -> Result<&Map<String, Value>, MergeError> {
 
 /// Orders releases by `date`, keeping input order for equal dates, as Python's stable `sorted` does.
 /// Like the reference, a lone release needs no date; several need string dates.
-fn sorted(releases: &[&Value]) -> Result<Vec<usize>, MergeError> {
+fn sorted(releases: &[Value]) -> Result<Vec<usize>, MergeError> {
     let mut order: Vec<usize> = (0..releases.len()).collect();
     if releases.len() == 1 {
         return Ok(order);
@@ -151,16 +144,11 @@ pub fn python_str(value: &Value) -> String {
 pub fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
-            x.to_string() == y.to_string()
-                || matches!((x.as_f64(), y.as_f64()), (Some(p), Some(q)) if p == q)
+            x.to_string() == y.to_string() || matches!((x.as_f64(), y.as_f64()), (Some(p), Some(q)) if p == q)
         }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
-        }
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q)),
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
         }
         _ => a == b,
     }
@@ -236,13 +224,7 @@ struct Node<L> {
 
 impl<L> Node<L> {
     fn new(seq: u64) -> Node<L> {
-        Node {
-            leaf: None,
-            leaf_seq: u64::MAX,
-            created_seq: seq,
-            item_id: None,
-            children: IndexMap::new(),
-        }
+        Node { leaf: None, leaf_seq: u64::MAX, created_seq: seq, item_id: None, children: IndexMap::new() }
     }
 
     fn is_empty(&self) -> bool {
@@ -259,12 +241,7 @@ struct State<L> {
 
 impl<L> Default for State<L> {
     fn default() -> Self {
-        State {
-            root: Node::new(0),
-            seq: 1,
-            anonymous_items: 0,
-            warnings: Vec::new(),
-        }
+        State { root: Node::new(0), seq: 1, anonymous_items: 0, warnings: Vec::new() }
     }
 }
 
@@ -287,9 +264,9 @@ impl<L> State<L> {
 
     fn merge_release(
         &mut self,
-        release: &Map<String, Value>,
+        release: Map<String, Value>,
         rules: &RuleNode,
-        set: &mut dyn FnMut(&mut Option<L>, &Value),
+        set: &mut dyn FnMut(&mut Option<L>, Value),
     ) {
         let mut root = std::mem::replace(&mut self.root, Node::new(0));
         // The reference pops `tag` before flattening (it was not omitWhenMerged before OCDS 1.1.4).
@@ -300,12 +277,13 @@ impl<L> State<L> {
     fn merge_object(
         &mut self,
         node: &mut Node<L>,
-        object: &Map<String, Value>,
+        object: Map<String, Value>,
         rules: Option<&RuleNode>,
         top: bool,
-        set: &mut dyn FnMut(&mut Option<L>, &Value),
+        set: &mut dyn FnMut(&mut Option<L>, Value),
     ) {
         for (key, value) in object {
+            let key = key.as_str();
             if top && key == "tag" {
                 continue;
             }
@@ -315,7 +293,7 @@ impl<L> State<L> {
                 continue;
             }
             let whole = rule == Some(Rule::WholeListMerge)
-                || match value {
+                || match &value {
                     Value::Object(_) => false,
                     Value::Array(items) => items.iter().any(|item| !item.is_object()),
                     _ => true,
@@ -346,10 +324,10 @@ impl<L> State<L> {
     fn merge_items(
         &mut self,
         node: &mut Node<L>,
-        items: &[Value],
+        items: Vec<Value>,
         rules: Option<&RuleNode>,
         field: &str,
-        set: &mut dyn FnMut(&mut Option<L>, &Value),
+        set: &mut dyn FnMut(&mut Option<L>, Value),
     ) {
         let mut seen = HashSet::new();
         for item in items {
@@ -365,9 +343,7 @@ impl<L> State<L> {
             if !seen.insert(key.clone()) {
                 self.warnings.push(MergeWarning {
                     code: "duplicate-id-value",
-                    message: format!(
-                        "Multiple objects have the `id` value '{key}' in the `{field}` array"
-                    ),
+                    message: format!("Multiple objects have the `id` value '{key}' in the `{field}` array"),
                 });
             }
             let seq = self.next_seq();
@@ -382,24 +358,21 @@ impl<L> State<L> {
         }
     }
 
-    fn render_root(
-        &self,
-        leaf: &mut dyn FnMut(&L) -> Value,
-        skip: &[&str],
-    ) -> Result<Value, MergeError>
+    fn render_root(&mut self, skip: &[&str]) -> Result<Value, MergeError>
     where
         L: LeafValue,
     {
         let mut out = Map::new();
-        for (part, child) in &self.root.children {
+        for (part, child) in std::mem::take(&mut self.root.children) {
             let Part::Field(key) = part else {
                 return Err(inconsistent("", "array", "object"));
             };
             if skip.contains(&key.as_str()) {
                 continue;
             }
-            if let Some(value) = render(child, key, leaf)? {
-                out.insert(key.clone(), value);
+            let path = key.clone();
+            if let Some(value) = render(child, &path)? {
+                out.insert(key, value);
             }
         }
         Ok(Value::Object(out))
@@ -409,17 +382,24 @@ impl<L> State<L> {
 /// Values kept at leaves: a compiled value (null removes the field) or a history (always kept).
 trait LeafValue {
     fn is_removed(&self) -> bool;
+    fn into_value(self) -> Value;
 }
 
 impl LeafValue for Value {
     fn is_removed(&self) -> bool {
         self.is_null()
     }
+    fn into_value(self) -> Value {
+        self
+    }
 }
 
 impl LeafValue for Vec<Value> {
     fn is_removed(&self) -> bool {
         false
+    }
+    fn into_value(self) -> Value {
+        Value::Array(self)
     }
 }
 
@@ -435,71 +415,51 @@ fn child<'n, L>(node: &'n mut Node<L>, part: PartRef<'_>, seq: u64) -> (&'n mut 
 }
 
 fn inconsistent(path: &str, earlier: &str, now: &str) -> MergeError {
-    MergeError::InconsistentType {
-        path: format!("/{path}"),
-        earlier: earlier.into(),
-        now: now.into(),
-    }
+    MergeError::InconsistentType { path: format!("/{path}"), earlier: earlier.into(), now: now.into() }
 }
 
-/// Unflattens one node; `None` when nothing is left at this path (a removed field).
-fn render<L: LeafValue>(
-    node: &Node<L>,
-    path: &str,
-    leaf: &mut dyn FnMut(&L) -> Value,
-) -> Result<Option<Value>, MergeError> {
+/// Unflattens one node, moving its values out; `None` when nothing is left at this path (a removed
+/// field).
+fn render<L: LeafValue>(node: Node<L>, path: &str) -> Result<Option<Value>, MergeError> {
     if node.children.is_empty() {
-        return Ok(match &node.leaf {
-            Some(value) if !value.is_removed() => Some(leaf(value)),
+        return Ok(match node.leaf {
+            Some(value) if !value.is_removed() => Some(value.into_value()),
             _ => None,
         });
     }
     if let Some(value) = &node.leaf {
         // A value set before the first deeper path is an error in the reference; one set after is ignored.
         if !value.is_removed()
-            && node.leaf_seq
-                < node
-                    .children
-                    .values()
-                    .map(|c| c.created_seq)
-                    .min()
-                    .unwrap_or(u64::MAX)
+            && node.leaf_seq < node.children.values().map(|c| c.created_seq).min().unwrap_or(u64::MAX)
         {
             return Err(inconsistent(path, "a value", "an object"));
         }
     }
-    let items = node
-        .children
-        .keys()
-        .filter(|p| matches!(p, Part::Item(_)))
-        .count();
+    let items = node.children.keys().filter(|p| matches!(p, Part::Item(_))).count();
     if items == 0 {
         let mut out = Map::new();
-        for (part, child) in &node.children {
-            let Part::Field(key) = part else {
-                unreachable!()
-            };
-            if let Some(value) = render(child, &format!("{path}/{key}"), leaf)? {
-                out.insert(key.clone(), value);
+        for (part, child) in node.children {
+            let Part::Field(key) = part else { unreachable!() };
+            if let Some(value) = render(child, &format!("{path}/{key}"))? {
+                out.insert(key, value);
             }
         }
         Ok(Some(Value::Object(out)))
     } else if items == node.children.len() {
         let mut out = Vec::with_capacity(items);
-        for item in node.children.values() {
+        for (_, item) in node.children {
             let mut object = Map::new();
-            if let Some(id) = &item.item_id {
-                object.insert("id".into(), id.clone());
+            let has_id = item.item_id.is_some();
+            if let Some(id) = item.item_id {
+                object.insert("id".into(), id);
             }
-            for (part, child) in &item.children {
-                let Part::Field(key) = part else {
-                    return Err(inconsistent(path, "an object", "an array"));
-                };
-                if item.item_id.is_some() && key == "id" {
+            for (part, child) in item.children {
+                let Part::Field(key) = part else { return Err(inconsistent(path, "an object", "an array")) };
+                if has_id && key == "id" {
                     continue;
                 }
-                if let Some(value) = render(child, &format!("{path}/{key}"), leaf)? {
-                    object.insert(key.clone(), value);
+                if let Some(value) = render(child, &format!("{path}/{key}"))? {
+                    object.insert(key, value);
                 }
             }
             out.push(Value::Object(object));

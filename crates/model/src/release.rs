@@ -1,7 +1,9 @@
 //! What openreg checks in a release before it stores it: the fields the merge and the registry rely on.
 //! A release with a *problem* is quarantined; one with only *warnings* is stored and the warnings kept.
 
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 /// One thing wrong with a release, located by a JSON pointer into it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,10 +14,7 @@ pub struct Problem {
 
 impl Problem {
     fn new(pointer: impl Into<String>, reason: impl Into<String>) -> Problem {
-        Problem {
-            pointer: pointer.into(),
-            reason: reason.into(),
-        }
+        Problem { pointer: pointer.into(), reason: reason.into() }
     }
 }
 
@@ -34,226 +33,295 @@ impl ReleaseCheck {
     }
 }
 
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// What a release says about itself, read while checking it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReleaseHead {
+    pub ocid: Option<String>,
+    pub date: Option<String>,
+}
+
+/// The fields openreg checks, borrowed from the release's text; everything else is skipped unread.
+#[derive(Deserialize)]
+struct Skeleton<'a> {
+    #[serde(borrow, default)]
+    ocid: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    date: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    tag: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "initiationType")]
+    initiation_type: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    parties: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    buyer: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    tender: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    awards: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    contracts: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct TenderSkeleton<'a> {
+    #[serde(borrow, default, rename = "procuringEntity")]
+    procuring_entity: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    tenderers: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    items: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct AwardSkeleton<'a> {
+    #[serde(borrow, default)]
+    suppliers: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct WithId<'a> {
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct VersionedValue<'a> {
+    #[serde(borrow, default, rename = "releaseID")]
+    release_id: Option<&'a RawValue>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Null,
+    Bool,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+fn kind(raw: &RawValue) -> Kind {
+    match raw.get().as_bytes().first() {
+        Some(b'n') => Kind::Null,
+        Some(b't' | b'f') => Kind::Bool,
+        Some(b'"') => Kind::String,
+        Some(b'[') => Kind::Array,
+        Some(b'{') => Kind::Object,
+        _ => Kind::Number,
     }
 }
 
-/// Checks a release (a full release, not a linked one).
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Null => "null",
+        Kind::Bool => "a boolean",
+        Kind::Number => "a number",
+        Kind::String => "a string",
+        Kind::Array => "an array",
+        Kind::Object => "an object",
+    }
+}
+
+fn string(raw: &RawValue) -> Option<String> {
+    serde_json::from_str(raw.get()).ok()
+}
+
+fn items(raw: &RawValue) -> Vec<&RawValue> {
+    serde_json::from_str(raw.get()).unwrap_or_default()
+}
+
+/// Checks a release (a full release, not a linked one) given as a JSON value.
 pub fn check_release(release: &Value) -> ReleaseCheck {
+    let text = serde_json::to_string(release).expect("a Value serialises");
+    check_release_json(text.as_bytes()).0
+}
+
+/// Checks a release given as JSON text, reading only the fields it checks. Also returns what the
+/// store needs to file it (ocid and date).
+pub fn check_release_json(json: &[u8]) -> (ReleaseCheck, ReleaseHead) {
     let mut check = ReleaseCheck::default();
-    let Some(object) = release.as_object() else {
-        check.problems.push(Problem::new(
-            "",
-            format!(
-                "a release must be a JSON object, found {}",
-                type_name(release)
-            ),
-        ));
-        return check;
+    let mut head = ReleaseHead::default();
+    let first = json.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first != Some(b'{') {
+        let found = match serde_json::from_slice::<&RawValue>(json) {
+            Ok(raw) => kind_name(kind(raw)),
+            Err(_) => "text that is not JSON",
+        };
+        check.problems.push(Problem::new("", format!("a release must be a JSON object, found {found}")));
+        return (check, head);
+    }
+    let skeleton: Skeleton = match serde_json::from_slice(json) {
+        Ok(skeleton) => skeleton,
+        Err(e) => {
+            check.problems.push(Problem::new("", format!("the release cannot be read: {e}")));
+            return (check, head);
+        }
     };
-    if is_versioned_release(object) {
+    if skeleton.id.is_none() && is_versioned(&skeleton) {
         check.problems.push(Problem::new(
             "",
             "this is a versioned release (each field's history, an output of merging), not a release; ingest the releases it was built from",
         ));
-        return check;
+        return (check, head);
     }
-    match object.get("ocid") {
-        Some(Value::String(s)) if !s.trim().is_empty() => {}
-        Some(Value::String(_)) => check
-            .problems
-            .push(Problem::new("/ocid", "`ocid` is empty")),
-        Some(other) => check.problems.push(Problem::new(
-            "/ocid",
-            format!("`ocid` must be a string, found {}", type_name(other)),
-        )),
-        None => check
-            .problems
-            .push(Problem::new("/ocid", "`ocid` is missing")),
+    match skeleton.ocid.map(|raw| (kind(raw), raw)) {
+        Some((Kind::String, raw)) => match string(raw) {
+            Some(ocid) if !ocid.trim().is_empty() => head.ocid = Some(ocid),
+            _ => check.problems.push(Problem::new("/ocid", "`ocid` is empty")),
+        },
+        Some((other, _)) => {
+            check.problems.push(Problem::new("/ocid", format!("`ocid` must be a string, found {}", kind_name(other))))
+        }
+        None => check.problems.push(Problem::new("/ocid", "`ocid` is missing")),
     }
-    match object.get("id") {
-        Some(Value::String(s)) if !s.is_empty() => {}
-        Some(Value::String(_)) => check.problems.push(Problem::new("/id", "`id` is empty")),
-        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => check.warnings.push(Problem::new(
-            "/id",
-            "`id` is an integer; OCDS asks for a string",
-        )),
-        Some(other) => check.problems.push(Problem::new(
-            "/id",
-            format!("`id` must be a string, found {}", type_name(other)),
-        )),
+    match skeleton.id.map(|raw| (kind(raw), raw)) {
+        Some((Kind::String, raw)) if raw.get() != "\"\"" => {}
+        Some((Kind::String, _)) => check.problems.push(Problem::new("/id", "`id` is empty")),
+        Some((Kind::Number, raw)) if raw.get().bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
+            check.warnings.push(Problem::new("/id", "`id` is an integer; OCDS asks for a string"))
+        }
+        Some((other, _)) => {
+            check.problems.push(Problem::new("/id", format!("`id` must be a string, found {}", kind_name(other))))
+        }
         None => check.problems.push(Problem::new("/id", "`id` is missing")),
     }
-    match object.get("date") {
-        Some(Value::String(_)) => {}
-        None | Some(Value::Null) => check.warnings.push(Problem::new(
+    match skeleton.date.map(|raw| (kind(raw), raw)) {
+        Some((Kind::String, raw)) => head.date = string(raw),
+        None | Some((Kind::Null, _)) => check.warnings.push(Problem::new(
             "/date",
             "`date` is missing: the release is kept, but an ocid with several releases cannot be compiled until every release has a date",
         )),
-        Some(other) => check.problems.push(Problem::new("/date", format!("`date` must be a string, found {}", type_name(other)))),
+        Some((other, _)) => check.problems.push(Problem::new("/date", format!("`date` must be a string, found {}", kind_name(other)))),
     }
-    match object.get("tag") {
-        Some(Value::Array(tags)) => {
-            for (i, tag) in tags.iter().enumerate() {
-                if !tag.is_string() {
+    match skeleton.tag.map(|raw| (kind(raw), raw)) {
+        Some((Kind::Array, raw)) => {
+            for (i, tag) in items(raw).iter().enumerate() {
+                if kind(tag) != Kind::String {
                     check.problems.push(Problem::new(
                         format!("/tag/{i}"),
-                        format!("each `tag` must be a string, found {}", type_name(tag)),
+                        format!("each `tag` must be a string, found {}", kind_name(kind(tag))),
                     ));
                 }
             }
         }
-        Some(other) => check.problems.push(Problem::new(
-            "/tag",
-            format!(
-                "`tag` must be an array of strings, found {}",
-                type_name(other)
-            ),
-        )),
-        None => check
-            .warnings
-            .push(Problem::new("/tag", "`tag` is missing")),
+        Some((other, _)) => check
+            .problems
+            .push(Problem::new("/tag", format!("`tag` must be an array of strings, found {}", kind_name(other)))),
+        None => check.warnings.push(Problem::new("/tag", "`tag` is missing")),
     }
-    match object.get("initiationType") {
-        Some(Value::String(_)) => {}
+    match skeleton.initiation_type.map(kind) {
+        Some(Kind::String) => {}
         Some(other) => check.problems.push(Problem::new(
             "/initiationType",
-            format!(
-                "`initiationType` must be a string, found {}",
-                type_name(other)
-            ),
+            format!("`initiationType` must be a string, found {}", kind_name(other)),
         )),
-        None => check.warnings.push(Problem::new(
-            "/initiationType",
-            "`initiationType` is missing",
-        )),
+        None => check.warnings.push(Problem::new("/initiationType", "`initiationType` is missing")),
     }
-    if let Some(parties) = object.get("parties") {
+    if let Some(parties) = skeleton.parties {
         check_objects_with_ids(parties, "/parties", "party", &mut check);
     }
-    check_reference(object, "buyer", "/buyer", &mut check);
-    if let Some(tender) = object.get("tender") {
-        match tender {
-            Value::Object(tender) => {
-                check_reference(
-                    tender,
-                    "procuringEntity",
-                    "/tender/procuringEntity",
-                    &mut check,
-                );
-                if let Some(tenderers) = tender.get("tenderers") {
-                    check_array_of_objects(tenderers, "/tender/tenderers", &mut check);
-                }
-                if let Some(items) = tender.get("items") {
-                    check_array_of_objects(items, "/tender/items", &mut check);
+    check_reference(skeleton.buyer, "buyer", "/buyer", &mut check);
+    if let Some(tender) = skeleton.tender {
+        match kind(tender) {
+            Kind::Object => {
+                if let Ok(tender) = serde_json::from_str::<TenderSkeleton>(tender.get()) {
+                    check_reference(tender.procuring_entity, "procuringEntity", "/tender/procuringEntity", &mut check);
+                    if let Some(tenderers) = tender.tenderers {
+                        check_array_of_objects(tenderers, "/tender/tenderers", &mut check);
+                    }
+                    if let Some(items) = tender.items {
+                        check_array_of_objects(items, "/tender/items", &mut check);
+                    }
                 }
             }
-            Value::Null => {}
-            other => check.problems.push(Problem::new(
-                "/tender",
-                format!("`tender` must be an object, found {}", type_name(other)),
-            )),
+            Kind::Null => {}
+            other => check
+                .problems
+                .push(Problem::new("/tender", format!("`tender` must be an object, found {}", kind_name(other)))),
         }
     }
-    for stage in ["awards", "contracts"] {
-        let Some(value) = object.get(stage) else {
-            continue;
-        };
-        let pointer = format!("/{stage}");
-        check_array_of_objects(value, &pointer, &mut check);
-        if let (Value::Array(items), "awards") = (value, stage) {
-            for (i, award) in items.iter().enumerate() {
-                if let Some(suppliers) = award.get("suppliers") {
-                    check_array_of_objects(
-                        suppliers,
-                        &format!("{pointer}/{i}/suppliers"),
-                        &mut check,
-                    );
+    if let Some(awards) = skeleton.awards {
+        check_array_of_objects(awards, "/awards", &mut check);
+        if kind(awards) == Kind::Array {
+            for (i, award) in items(awards).iter().enumerate() {
+                let Ok(award) = serde_json::from_str::<AwardSkeleton>(award.get()) else { continue };
+                if let Some(suppliers) = award.suppliers {
+                    check_array_of_objects(suppliers, &format!("/awards/{i}/suppliers"), &mut check);
                 }
             }
         }
     }
-    check
+    if let Some(contracts) = skeleton.contracts {
+        check_array_of_objects(contracts, "/contracts", &mut check);
+    }
+    (check, head)
 }
 
 /// A versioned release: fields hold lists of `{releaseID, releaseDate, releaseTag, value}`.
-fn is_versioned_release(object: &Map<String, Value>) -> bool {
-    !object.contains_key("id")
-        && object.iter().any(|(key, value)| {
-            key != "ocid"
-                && value
-                    .as_array()
-                    .and_then(|a| a.first())
-                    .and_then(Value::as_object)
-                    .is_some_and(|o| o.contains_key("releaseID") && o.contains_key("value"))
-        })
+fn is_versioned(skeleton: &Skeleton) -> bool {
+    [skeleton.initiation_type, skeleton.tag, skeleton.date, skeleton.buyer].into_iter().flatten().any(|raw| {
+        kind(raw) == Kind::Array
+            && items(raw).first().is_some_and(|first| {
+                serde_json::from_str::<VersionedValue>(first.get()).is_ok_and(|v| v.release_id.is_some())
+            })
+    })
 }
 
-fn check_array_of_objects(value: &Value, pointer: &str, check: &mut ReleaseCheck) {
-    match value {
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                if !item.is_object() {
+fn check_array_of_objects(raw: &RawValue, pointer: &str, check: &mut ReleaseCheck) {
+    match kind(raw) {
+        Kind::Array => {
+            for (i, item) in items(raw).iter().enumerate() {
+                if kind(item) != Kind::Object {
                     check.problems.push(Problem::new(
                         format!("{pointer}/{i}"),
-                        format!("must be an object, found {}", type_name(item)),
+                        format!("must be an object, found {}", kind_name(kind(item))),
                     ));
                 }
             }
         }
-        Value::Null => {}
-        other => check.problems.push(Problem::new(
-            pointer,
-            format!("must be an array, found {}", type_name(other)),
-        )),
+        Kind::Null => {}
+        other => check.problems.push(Problem::new(pointer, format!("must be an array, found {}", kind_name(other)))),
     }
 }
 
-fn check_objects_with_ids(value: &Value, pointer: &str, what: &str, check: &mut ReleaseCheck) {
-    check_array_of_objects(value, pointer, check);
-    let Value::Array(items) = value else { return };
-    for (i, item) in items.iter().enumerate() {
-        let Value::Object(item) = item else { continue };
-        match item.get("id") {
-            Some(Value::String(s)) if !s.is_empty() => {}
-            Some(Value::Number(_)) => {}
-            Some(other) => check.problems.push(Problem::new(
+fn check_objects_with_ids(raw: &RawValue, pointer: &str, what: &str, check: &mut ReleaseCheck) {
+    check_array_of_objects(raw, pointer, check);
+    if kind(raw) != Kind::Array {
+        return;
+    }
+    for (i, item) in items(raw).iter().enumerate() {
+        if kind(item) != Kind::Object {
+            continue;
+        }
+        let id = serde_json::from_str::<WithId>(item.get()).ok().and_then(|w| w.id);
+        match id.map(|raw| (kind(raw), raw)) {
+            Some((Kind::String, raw)) if raw.get() != "\"\"" => {}
+            Some((Kind::Number, _)) => {}
+            Some((other, _)) => check.problems.push(Problem::new(
                 format!("{pointer}/{i}/id"),
                 format!(
                     "each {what} needs an `id` (string), found {}",
-                    type_name(other)
+                    if other == Kind::String { "an empty string" } else { kind_name(other) }
                 ),
             )),
             None => check.problems.push(Problem::new(
                 format!("{pointer}/{i}/id"),
-                format!(
-                    "each {what} needs an `id`: without one it cannot be merged or referred to"
-                ),
+                format!("each {what} needs an `id`: without one it cannot be merged or referred to"),
             )),
         }
     }
 }
 
 /// Organisation references (`{id, name}`) must be objects.
-fn check_reference(
-    object: &Map<String, Value>,
-    key: &str,
-    pointer: &str,
-    check: &mut ReleaseCheck,
-) {
-    match object.get(key) {
-        None | Some(Value::Null) | Some(Value::Object(_)) => {}
-        Some(other) => check.problems.push(Problem::new(
-            pointer,
-            format!("`{key}` must be an object, found {}", type_name(other)),
-        )),
+fn check_reference(raw: Option<&RawValue>, key: &str, pointer: &str, check: &mut ReleaseCheck) {
+    match raw.map(kind) {
+        None | Some(Kind::Null) | Some(Kind::Object) => {}
+        Some(other) => {
+            check.problems.push(Problem::new(pointer, format!("`{key}` must be an object, found {}", kind_name(other))))
+        }
     }
 }
 
@@ -274,10 +342,7 @@ mod tests {
         let release = json!({"id": 5, "date": 20240101, "tag": "tender", "parties": [{"name": "x"}], "awards": {}});
         let check = check_release(&release);
         let pointers: Vec<_> = check.problems.iter().map(|p| p.pointer.as_str()).collect();
-        assert_eq!(
-            pointers,
-            ["/ocid", "/date", "/tag", "/parties/0/id", "/awards"]
-        );
+        assert_eq!(pointers, ["/ocid", "/date", "/tag", "/parties/0/id", "/awards"]);
         assert_eq!(check.warnings.len(), 2, "{:?}", check.warnings); // integer id, no initiationType
     }
 
@@ -290,9 +355,7 @@ mod tests {
 
     #[test]
     fn undated_release_is_kept_with_a_warning() {
-        let check = check_release(
-            &json!({"ocid": "o", "id": "1", "tag": ["tender"], "initiationType": "tender"}),
-        );
+        let check = check_release(&json!({"ocid": "o", "id": "1", "tag": ["tender"], "initiationType": "tender"}));
         assert!(check.is_storable());
         assert_eq!(check.warnings[0].pointer, "/date");
     }

@@ -63,9 +63,7 @@ impl MergeRules {
         let properties = schema
             .get("properties")
             .and_then(Value::as_object)
-            .ok_or_else(|| {
-                SchemaError::Shape("the schema has no top-level `properties` object".into())
-            })?;
+            .ok_or_else(|| SchemaError::Shape("the schema has no top-level `properties` object".into()))?;
         walk(schema, properties, &mut Vec::new(), &mut rules, 0)?;
         Ok(rules)
     }
@@ -125,8 +123,7 @@ fn walk(
         if value.get("versionId").and_then(Value::as_bool) == Some(true) {
             rules.version_id.insert(dotted.clone());
         }
-        if truthy(value.get("omitWhenMerged"))
-            || value.get("mergeStrategy").and_then(Value::as_str) == Some("ocdsOmit")
+        if truthy(value.get("omitWhenMerged")) || value.get("mergeStrategy").and_then(Value::as_str) == Some("ocdsOmit")
         {
             rules.omit_when_merged.insert(dotted);
         } else if has("array")
@@ -172,10 +169,7 @@ fn truthy(value: Option<&Value>) -> bool {
 fn types_of(prop: &Value) -> Vec<String> {
     match prop.get("type") {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|t| t.as_str().map(str::to_string))
-            .collect(),
+        Some(Value::Array(a)) => a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect(),
         _ => Vec::new(),
     }
 }
@@ -187,16 +181,11 @@ fn deref<'a>(root: &'a Value, mut value: &'a Value) -> Result<&'a Value, SchemaE
         let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
             return Ok(value);
         };
-        let pointer = reference
-            .strip_prefix('#')
-            .ok_or_else(|| SchemaError::ExternalRef(reference.to_string()))?;
-        value = root
-            .pointer(pointer)
-            .ok_or_else(|| SchemaError::Shape(format!("`$ref` {reference} points at nothing")))?;
+        let pointer = reference.strip_prefix('#').ok_or_else(|| SchemaError::ExternalRef(reference.to_string()))?;
+        value =
+            root.pointer(pointer).ok_or_else(|| SchemaError::Shape(format!("`$ref` {reference} points at nothing")))?;
     }
-    Err(SchemaError::Shape(
-        "`$ref`s refer to each other in a loop".into(),
-    ))
+    Err(SchemaError::Shape("`$ref`s refer to each other in a loop".into()))
 }
 
 #[cfg(test)]
@@ -226,10 +215,7 @@ mod tests {
         assert_eq!(rules.omit_when_merged, BTreeSet::from(["id".to_string()]));
         assert_eq!(
             rules.whole_list_merge,
-            ["noIds", "parties.roles", "tag", "tender.milestones"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect()
+            ["noIds", "parties.roles", "tag", "tender.milestones"].iter().map(|s| s.to_string()).collect()
         );
         assert_eq!(rules.version_id, BTreeSet::from(["tender.id".to_string()]));
     }
@@ -237,10 +223,7 @@ mod tests {
     #[test]
     fn external_refs_are_refused() {
         let schema = json!({"properties": {"a": {"$ref": "https://example.com/x.json"}}});
-        assert!(matches!(
-            MergeRules::from_schema(&schema, "t"),
-            Err(SchemaError::ExternalRef(_))
-        ));
+        assert!(matches!(MergeRules::from_schema(&schema, "t"), Err(SchemaError::ExternalRef(_))));
     }
 
     #[test]

@@ -103,12 +103,7 @@ impl StoredRecord {
     pub fn to_ocds(&self, versioned: Option<Value>) -> Value {
         let mut record = Map::new();
         record.insert("ocid".into(), Value::String(self.ocid.clone()));
-        let releases: Vec<Value> = self
-            .releases
-            .iter()
-            .chain(&self.linked_releases)
-            .cloned()
-            .collect();
+        let releases: Vec<Value> = self.releases.iter().chain(&self.linked_releases).cloned().collect();
         record.insert("releases".into(), Value::Array(releases));
         if let Some(compiled) = &self.compiled_release {
             record.insert("compiledRelease".into(), compiled.clone());
@@ -151,17 +146,9 @@ impl Store {
     /// Opens (or creates) the store in `dir`. A store left by a killed process opens cleanly: sled
     /// recovers to the last durable batch.
     pub fn open(dir: &Path) -> Result<Store> {
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(CACHE_BYTES)
-            .mode(sled::Mode::HighThroughput)
-            .open()?;
+        let db = sled::Config::new().path(dir).cache_capacity(CACHE_BYTES).mode(sled::Mode::HighThroughput).open()?;
         let next_seq = match db.get(meta_key("seq"))? {
-            Some(v) => u64::from_be_bytes(
-                v.as_ref()
-                    .try_into()
-                    .map_err(|_| StoreError::Corrupt("sequence".into()))?,
-            ),
+            Some(v) => u64::from_be_bytes(v.as_ref().try_into().map_err(|_| StoreError::Corrupt("sequence".into()))?),
             None => 0,
         };
         Ok(Store {
@@ -173,13 +160,7 @@ impl Store {
     }
 
     pub fn batch(&self) -> Batch {
-        Batch {
-            batch: sled::Batch::default(),
-            keys: HashSet::new(),
-            releases_new: 0,
-            releases_duplicate: 0,
-            bytes: 0,
-        }
+        Batch { batch: sled::Batch::default(), keys: HashSet::new(), releases_new: 0, releases_duplicate: 0, bytes: 0 }
     }
 
     /// Adds a checked release. Identical content already stored (or already in this batch) is a duplicate.
@@ -194,10 +175,21 @@ impl Store {
             .get("ocid")
             .and_then(Value::as_str)
             .ok_or_else(|| StoreError::Corrupt("release without ocid".into()))?;
-        let json = serde_json::to_vec(release)?;
-        let hash: [u8; 16] = blake3::hash(&json).as_bytes()[..16]
-            .try_into()
-            .expect("16 bytes");
+        let date = release.get("date").and_then(Value::as_str).unwrap_or("");
+        self.add_release_json(batch, ocid, date, &serde_json::to_vec(release)?, container, warnings)
+    }
+
+    /// Adds a checked release given as its JSON text (kept exactly as given).
+    pub fn add_release_json(
+        &self,
+        batch: &mut Batch,
+        ocid: &str,
+        date: &str,
+        json: &[u8],
+        container: Option<[u8; 8]>,
+        warnings: &[Problem],
+    ) -> Result<Added> {
+        let hash: [u8; 16] = blake3::hash(json).as_bytes()[..16].try_into().expect("16 bytes");
         let key = release_key(ocid, &hash);
         if batch.keys.contains(&key) || self.db.contains_key(&key)? {
             batch.releases_duplicate += 1;
@@ -206,21 +198,14 @@ impl Store {
         let warnings = if warnings.is_empty() {
             String::new()
         } else {
-            let list: Vec<Value> = warnings
-                .iter()
-                .map(|w| json!({"pointer": w.pointer, "message": w.reason}))
-                .collect();
+            let list: Vec<Value> =
+                warnings.iter().map(|w| json!({"pointer": w.pointer, "message": w.reason})).collect();
             serde_json::to_string(&list)?
         };
-        let envelope = ReleaseEnvelope {
-            seq: self.next_seq.fetch_add(1, Ordering::Relaxed),
-            container: container.unwrap_or([0; 8]),
-            date: release.get("date").and_then(Value::as_str).unwrap_or(""),
-            warnings: &warnings,
-            json: &json,
-        };
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+        let envelope = ReleaseEnvelope::encode(seq, container.unwrap_or([0; 8]), date, &warnings, json);
         batch.bytes += json.len();
-        batch.batch.insert(key.clone(), envelope.encode());
+        batch.batch.insert(key.clone(), envelope);
         batch.batch.insert(ocid_key(DIRTY, ocid), &[][..]);
         batch.keys.insert(key);
         batch.releases_new += 1;
@@ -274,10 +259,7 @@ impl Store {
     /// Applies a batch atomically and makes it durable; only then is it acknowledged.
     pub fn commit(&self, batch: Batch, checkpoint: &Checkpoint) -> Result<()> {
         let mut writes = batch.batch;
-        writes.insert(
-            meta_key("seq"),
-            &self.next_seq.load(Ordering::Relaxed).to_be_bytes()[..],
-        );
+        writes.insert(meta_key("seq"), &self.next_seq.load(Ordering::Relaxed).to_be_bytes()[..]);
         writes.insert(meta_key("checkpoint"), serde_json::to_vec(checkpoint)?);
         self.db.apply_batch(writes)?;
         self.db.flush()?;
@@ -299,30 +281,50 @@ impl Store {
     /// Compiles every ocid that received releases since it was last compiled. Each ocid's releases
     /// are read in one range scan and merged afresh, so order of arrival never matters.
     /// `rules` overrides the rules chosen from each package's OCDS version.
-    pub fn compile_pending(
-        &self,
-        rules: Option<&Merger>,
-        progress: &mut dyn FnMut(u64),
-    ) -> Result<CompileSummary> {
+    pub fn compile_pending(&self, rules: Option<&Merger>, progress: &mut dyn FnMut(u64)) -> Result<CompileSummary> {
         let mut summary = CompileSummary::default();
-        let mut versions: HashMap<[u8; 8], bool> = HashMap::new();
+        // Ocids compile independently: share them among the machine's cores.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
         loop {
             let ocids: Vec<String> = self
                 .db
                 .scan_prefix(prefix(DIRTY))
                 .keys()
-                .take(512)
+                .take(1024)
                 .map(|k| k.map(|k| String::from_utf8_lossy(&k[2..]).into_owned()))
                 .collect::<std::result::Result<_, _>>()?;
             if ocids.is_empty() {
                 break;
             }
-            let mut writes = sled::Batch::default();
-            for ocid in &ocids {
-                self.compile_one(ocid, rules, &mut versions, &mut writes, &mut summary)?;
-                writes.remove(ocid_key(DIRTY, ocid));
+            let chunk = ocids.len().div_ceil(workers).max(64);
+            let results: Vec<Result<(sled::Batch, CompileSummary)>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = ocids
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            let mut writes = sled::Batch::default();
+                            let mut part_summary = CompileSummary::default();
+                            let mut versions = HashMap::new();
+                            for ocid in part {
+                                self.compile_one(ocid, rules, &mut versions, &mut writes, &mut part_summary)?;
+                                // The marker goes in the same batch as the compiled record: a crash
+                                // leaves either both or neither.
+                                writes.remove(ocid_key(DIRTY, ocid));
+                            }
+                            Ok((writes, part_summary))
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().expect("compile worker panicked")).collect()
+            });
+            for result in results {
+                let (writes, part) = result?;
+                self.db.apply_batch(writes)?;
+                summary.records_compiled += part.records_compiled;
+                summary.records_from_publisher += part.records_from_publisher;
+                summary.records_not_compiled += part.records_not_compiled;
+                summary.warnings += part.warnings;
             }
-            self.db.apply_batch(writes)?;
             progress(ocids.len() as u64);
         }
         self.db.flush()?;
@@ -330,11 +332,7 @@ impl Store {
     }
 
     /// Whether an ocid's releases are OCDS 1.0: every one came from a package without `version`.
-    fn is_1_0(
-        &self,
-        containers: &[[u8; 8]],
-        versions: &mut HashMap<[u8; 8], bool>,
-    ) -> Result<bool> {
+    fn is_1_0(&self, containers: &[[u8; 8]], versions: &mut HashMap<[u8; 8], bool>) -> Result<bool> {
         for container in containers {
             if *container == [0; 8] {
                 return Ok(false);
@@ -380,14 +378,12 @@ impl Store {
         let mut out = Vec::new();
         for entry in self.db.scan_prefix(release_prefix(ocid)) {
             let (_, bytes) = entry?;
-            let envelope = ReleaseEnvelope::decode(&bytes)
-                .ok_or_else(|| StoreError::Corrupt(format!("release of {ocid}")))?;
-            let release: Value = serde_json::from_slice(envelope.json)?;
-            let warnings = if envelope.warnings.is_empty() {
-                Vec::new()
-            } else {
-                serde_json::from_str(envelope.warnings)?
-            };
+            let envelope =
+                ReleaseEnvelope::decode(&bytes).ok_or_else(|| StoreError::Corrupt(format!("release of {ocid}")))?;
+            let json = envelope.json().ok_or_else(|| StoreError::Corrupt(format!("release text of {ocid}")))?;
+            let release: Value = serde_json::from_slice(&json)?;
+            let warnings =
+                if envelope.warnings.is_empty() { Vec::new() } else { serde_json::from_str(envelope.warnings)? };
             out.push((envelope.seq, envelope.container, release, warnings));
         }
         out.sort_by_key(|r| r.0);
@@ -409,29 +405,16 @@ impl Store {
             // Only linked releases: the publisher's compiled release is all there is.
             let linked = self.db.get(ocid_key(LINKED, ocid))?;
             let compiled = match &linked {
-                Some(bytes) => serde_json::from_slice::<Value>(bytes)?
-                    .get("compiledRelease")
-                    .cloned()
-                    .filter(|c| c.is_object()),
+                Some(bytes) => {
+                    serde_json::from_slice::<Value>(bytes)?.get("compiledRelease").cloned().filter(|c| c.is_object())
+                }
                 None => None,
             };
             match compiled {
                 Some(compiled) => {
-                    let date = compiled
-                        .get("date")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string();
+                    let date = compiled.get("date").and_then(Value::as_str).unwrap_or("").to_string();
                     let json = serde_json::to_vec(&compiled)?;
-                    writes.insert(
-                        compiled_key,
-                        CompiledEnvelope {
-                            date: &date,
-                            from_publisher: true,
-                            json: &json,
-                        }
-                        .encode(),
-                    );
+                    writes.insert(compiled_key, CompiledEnvelope::encode(&date, true, &json));
                     summary.records_from_publisher += 1;
                 }
                 None => {
@@ -444,42 +427,21 @@ impl Store {
         }
         let containers: Vec<[u8; 8]> = releases.iter().map(|r| r.1).collect();
         let merger = self.merger_for(rules, &containers, versions)?;
-        let values: Vec<&Value> = releases.iter().map(|r| &r.2).collect();
+        let values: Vec<Value> = releases.into_iter().map(|r| r.2).collect();
         let mut warnings: Vec<Value> = Vec::new();
         let mut ids = HashSet::new();
         for release in &values {
-            let id = release
-                .get("id")
-                .map(openreg_model::merge::python_str)
-                .unwrap_or_default();
+            let id = release.get("id").map(openreg_model::merge::python_str).unwrap_or_default();
             if !ids.insert(id.clone()) {
                 warnings.push(json!({"code": "duplicate-release-id", "message": format!("several different releases have the id '{id}'; all are merged, in date order, as the reference implementation does")}));
             }
         }
-        match merger.compiled(&values) {
+        match merger.compile(values) {
             Ok(merged) => {
-                let date = merged
-                    .release
-                    .get("date")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
+                let date = merged.release.get("date").and_then(Value::as_str).unwrap_or("").to_string();
                 let json = serde_json::to_vec(&merged.release)?;
-                writes.insert(
-                    compiled_key,
-                    CompiledEnvelope {
-                        date: &date,
-                        from_publisher: false,
-                        json: &json,
-                    }
-                    .encode(),
-                );
-                warnings.extend(
-                    merged
-                        .warnings
-                        .iter()
-                        .map(|w| json!({"code": w.code, "message": w.message})),
-                );
+                writes.insert(compiled_key, CompiledEnvelope::encode(&date, false, &json));
+                warnings.extend(merged.warnings.iter().map(|w| json!({"code": w.code, "message": w.message})));
                 summary.records_compiled += 1;
             }
             Err(e) => {
@@ -507,18 +469,15 @@ impl Store {
         if releases.is_empty() && linked.is_null() {
             return Ok(None);
         }
-        let (compiled_release, compiled_by_publisher) =
-            match self.db.get(ocid_key(COMPILED, ocid))? {
-                Some(bytes) => {
-                    let envelope = CompiledEnvelope::decode(&bytes)
-                        .ok_or_else(|| StoreError::Corrupt(format!("compiled {ocid}")))?;
-                    (
-                        Some(serde_json::from_slice(envelope.json)?),
-                        envelope.from_publisher,
-                    )
-                }
-                None => (None, false),
-            };
+        let (compiled_release, compiled_by_publisher) = match self.db.get(ocid_key(COMPILED, ocid))? {
+            Some(bytes) => {
+                let envelope =
+                    CompiledEnvelope::decode(&bytes).ok_or_else(|| StoreError::Corrupt(format!("compiled {ocid}")))?;
+                let json = envelope.json().ok_or_else(|| StoreError::Corrupt(format!("compiled text of {ocid}")))?;
+                (Some(serde_json::from_slice(&json)?), envelope.from_publisher)
+            }
+            None => (None, false),
+        };
         let mut warnings: Vec<Value> = match self.db.get(ocid_key(WARNINGS, ocid))? {
             Some(bytes) => serde_json::from_slice(&bytes)?,
             None => Vec::new(),
@@ -527,7 +486,8 @@ impl Store {
         for (seq, _, release, release_warnings) in releases {
             for w in release_warnings {
                 let id = release.get("id").cloned().unwrap_or(Value::Null);
-                warnings.push(json!({"code": "release", "release": id, "pointer": w["pointer"], "message": w["message"]}));
+                warnings
+                    .push(json!({"code": "release", "release": id, "pointer": w["pointer"], "message": w["message"]}));
             }
             ordered.push((seq, release));
         }
@@ -537,11 +497,7 @@ impl Store {
             let db = b.1.get("date").and_then(Value::as_str).unwrap_or("");
             da.cmp(db).then(a.0.cmp(&b.0))
         });
-        let linked_releases = linked
-            .get("releases")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let linked_releases = linked.get("releases").and_then(Value::as_array).cloned().unwrap_or_default();
         Ok(Some(StoredRecord {
             ocid: ocid.to_string(),
             releases: ordered.into_iter().map(|(_, r)| r).collect(),
@@ -568,30 +524,28 @@ impl Store {
         Ok(Some(merger.versioned(&values).map(|m| m.release)))
     }
 
-    /// Compiled releases in ocid order: (ocid, date, JSON bytes). Bytes go out as stored, so bulk
-    /// export never re-parses them.
-    pub fn compiled(&self) -> impl Iterator<Item = Result<(String, String, sled::IVec)>> + '_ {
+    /// Compiled releases in ocid order: (ocid, date, JSON text). The text goes out as stored, so bulk
+    /// export never re-parses it.
+    pub fn compiled(&self) -> impl Iterator<Item = Result<(String, String, Vec<u8>)>> + '_ {
         self.db.scan_prefix(prefix(COMPILED)).map(|entry| {
             let (key, value) = entry?;
             let ocid = String::from_utf8_lossy(&key[2..]).into_owned();
-            let envelope = CompiledEnvelope::decode(&value)
-                .ok_or_else(|| StoreError::Corrupt(format!("compiled {ocid}")))?;
-            let date = envelope.date.to_string();
-            let start = value.len() - envelope.json.len();
-            Ok((ocid, date, value.subslice(start, envelope.json.len())))
+            let envelope =
+                CompiledEnvelope::decode(&value).ok_or_else(|| StoreError::Corrupt(format!("compiled {ocid}")))?;
+            let json = envelope.json().ok_or_else(|| StoreError::Corrupt(format!("compiled text of {ocid}")))?;
+            Ok((ocid, envelope.date.to_string(), json))
         })
     }
 
-    /// Stored releases, grouped by ocid: (ocid, date, JSON bytes).
-    pub fn releases(&self) -> impl Iterator<Item = Result<(String, String, sled::IVec)>> + '_ {
+    /// Stored releases, grouped by ocid: (ocid, date, JSON text).
+    pub fn releases(&self) -> impl Iterator<Item = Result<(String, String, Vec<u8>)>> + '_ {
         self.db.scan_prefix(prefix(RELEASE)).map(|entry| {
             let (key, value) = entry?;
             let ocid = String::from_utf8_lossy(release_key_ocid(&key)).into_owned();
-            let envelope = ReleaseEnvelope::decode(&value)
-                .ok_or_else(|| StoreError::Corrupt(format!("release of {ocid}")))?;
-            let date = envelope.date.to_string();
-            let start = value.len() - envelope.json.len();
-            Ok((ocid, date, value.subslice(start, envelope.json.len())))
+            let envelope =
+                ReleaseEnvelope::decode(&value).ok_or_else(|| StoreError::Corrupt(format!("release of {ocid}")))?;
+            let json = envelope.json().ok_or_else(|| StoreError::Corrupt(format!("release text of {ocid}")))?;
+            Ok((ocid, envelope.date.to_string(), json))
         })
     }
 
@@ -633,10 +587,7 @@ impl Store {
 
     /// Quarantine entries, by source and position.
     pub fn quarantine(&self) -> impl Iterator<Item = Result<QuarantineEntry>> + '_ {
-        self.db
-            .scan_prefix(prefix(QUARANTINE))
-            .values()
-            .map(|v| Ok(serde_json::from_slice(&v?)?))
+        self.db.scan_prefix(prefix(QUARANTINE)).values().map(|v| Ok(serde_json::from_slice(&v?)?))
     }
 
     pub fn stats(&self) -> Result<Stats> {
@@ -650,18 +601,10 @@ impl Store {
             let (_, date, _) = entry?;
             stats.records_compiled += 1;
             if !date.is_empty() {
-                if stats
-                    .earliest_date
-                    .as_deref()
-                    .is_none_or(|d| date.as_str() < d)
-                {
+                if stats.earliest_date.as_deref().is_none_or(|d| date.as_str() < d) {
                     stats.earliest_date = Some(date.clone());
                 }
-                if stats
-                    .latest_date
-                    .as_deref()
-                    .is_none_or(|d| date.as_str() > d)
-                {
+                if stats.latest_date.as_deref().is_none_or(|d| date.as_str() > d) {
                     stats.latest_date = Some(date);
                 }
             }
@@ -672,9 +615,7 @@ impl Store {
             }
         }
         stats.awaiting_compile = self.dirty_count();
-        stats.records_not_compiled = stats
-            .ocids
-            .saturating_sub(stats.records_compiled + stats.awaiting_compile);
+        stats.records_not_compiled = stats.ocids.saturating_sub(stats.records_compiled + stats.awaiting_compile);
         stats.packages = self.db.scan_prefix(prefix(PACKAGE)).count() as u64;
         stats.quarantined = self.db.scan_prefix(prefix(QUARANTINE)).count() as u64;
         stats.last_ingest = self.checkpoint()?;
