@@ -8,34 +8,37 @@ use openreg_store::Store;
 use serde_json::Value;
 
 pub fn record(store: &Store, ocid: &str, versioned: bool, rules: Option<&Merger>, compact: bool) -> Result<u8> {
-    let Some(stored) = store.record(ocid)? else {
+    let Some(json) = store.record_json(ocid)? else {
         eprintln!("openreg: no contracting process with ocid {ocid} in this registry");
         return Ok(1);
     };
-    let versioned_release = if versioned {
-        match store.versioned_release(ocid, rules)? {
-            Some(Ok(v)) => Some(v),
-            Some(Err(e)) => {
-                eprintln!("openreg: the versioned release cannot be built: {e}");
-                None
-            }
-            None => None,
-        }
-    } else {
-        None
-    };
-    for warning in &stored.warnings {
+    let (warnings, from_publisher) = store.record_notes(ocid)?;
+    for warning in &warnings {
         let message = warning.get("message").and_then(Value::as_str).unwrap_or("");
         match warning.get("release") {
             Some(id) => eprintln!("warning: release {id}: {} {message}", warning["pointer"].as_str().unwrap_or("")),
             None => eprintln!("warning: {message}"),
         }
     }
-    if stored.compiled_by_publisher {
+    if from_publisher {
         eprintln!("note: this record's releases are only linked; its compiled release is the publisher's");
     }
-    let record = stored.to_ocds(versioned_release);
     let mut out = std::io::stdout().lock();
+    if compact && !versioned {
+        out.write_all(&json)?;
+        writeln!(out)?;
+        return Ok(0);
+    }
+    let mut record: Value = serde_json::from_slice(&json)?;
+    if versioned {
+        match store.versioned_release(ocid, rules)? {
+            Some(Ok(v)) => {
+                record["versionedRelease"] = v;
+            }
+            Some(Err(e)) => eprintln!("openreg: the versioned release cannot be built: {e}"),
+            None => {}
+        }
+    }
     if compact {
         serde_json::to_writer(&mut out, &record)?;
     } else {

@@ -192,6 +192,9 @@ impl Run<'_> {
 
 /// Items travel between the reading and the storing thread in chunks of this many.
 const CHUNK: usize = 256;
+/// How many chunks may wait between the threads: enough to smooth the two out, few enough that
+/// memory stays small (8 × 256 releases of a few KB).
+const CHANNEL_CHUNKS: usize = 8;
 
 /// An item read, with a release's check already done on the reading thread.
 struct Prepared {
@@ -248,7 +251,7 @@ pub fn ingest_ocds(
         let mut failure: Option<StoreError> = None;
         // Two threads: one reads and checks releases, the other stores them, so that parsing and
         // writing overlap.
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(64);
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(CHANNEL_CHUNKS);
         let detected = std::thread::scope(|scope| {
             let reader = scope.spawn(move || {
                 let mut reader = opened.reader;

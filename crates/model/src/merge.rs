@@ -404,14 +404,11 @@ impl LeafValue for Vec<Value> {
 }
 
 fn child<'n, L>(node: &'n mut Node<L>, part: PartRef<'_>, seq: u64) -> (&'n mut Node<L>, bool) {
-    let created = match node.children.get_index_of(&part) {
-        Some(_) => false,
-        None => {
-            node.children.insert(part.to_owned(), Node::new(seq));
-            true
-        }
+    let (index, created) = match node.children.get_index_of(&part) {
+        Some(index) => (index, false),
+        None => (node.children.insert_full(part.to_owned(), Node::new(seq)).0, true),
     };
-    (node.children.get_mut(&part).expect("just ensured"), created)
+    (node.children.get_index_mut(index).expect("just found or inserted").1, created)
 }
 
 fn inconsistent(path: &str, earlier: &str, now: &str) -> MergeError {
