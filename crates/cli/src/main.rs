@@ -80,6 +80,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Compile every contracting process again, for instance with a publisher's extended schema.
+    /// (Ingest already keeps compiled releases up to date; this is for a change of rules.)
+    Compile {
+        /// Merge with a publisher's extended release schema instead of the rules of each package's
+        /// OCDS version.
+        #[arg(long, value_name = "FILE")]
+        schema: Option<PathBuf>,
+        /// Print a JSON summary.
+        #[arg(long)]
+        json: bool,
+    },
     /// Tools for release schemas.
     #[command(subcommand)]
     Schema(SchemaCommand),
@@ -199,6 +210,23 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Demo { keep, json } => demo::run(keep, json),
+        Command::Compile { schema, json } => {
+            let store = open_store(&cli.data_dir)?;
+            let rules = load_rules(&schema)?;
+            let started = std::time::Instant::now();
+            let marked = store.mark_all_pending()?;
+            let summary = store.compile_pending(rules.as_ref(), &mut |_| {})?;
+            let seconds = started.elapsed().as_secs_f64();
+            if json {
+                println!("{}", serde_json::json!({"ocids": marked, "compile": summary, "seconds": seconds}));
+            } else {
+                println!(
+                    "{marked} contracting processes: {} compiled, {} compiled by their publisher, {} could not be compiled ({seconds:.2} s)",
+                    summary.records_compiled, summary.records_from_publisher, summary.records_not_compiled
+                );
+            }
+            Ok(0)
+        }
         Command::Schema(SchemaCommand::MergeRules { file }) => {
             let text = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let value: serde_json::Value = serde_json::from_slice(&text)?;

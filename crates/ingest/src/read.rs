@@ -556,7 +556,7 @@ impl<R: Read, E> Reader<'_, R, E> {
             }
             let at = self.scanner.position();
             let item_pointer = format!("{pointer}/{key}/{index}");
-            let bytes = self.capture()?;
+            let mut bytes = self.capture()?;
             let outcome = if key == "records" {
                 match serde_json::from_slice::<Value>(&bytes) {
                     Ok(value) => self.record(value, at, item_pointer, container),
@@ -568,26 +568,27 @@ impl<R: Read, E> Reader<'_, R, E> {
                     ),
                 }
             } else {
-                // A release goes on as text: only the few fields that say what it is are read here.
-                match serde_json::from_slice::<Head>(&bytes) {
-                    Ok(head) if head.is_linked() => match serde_json::from_slice::<Value>(&bytes) {
+                // A release goes on as its (already compact) text. Only something that names a `url`
+                // can be a linked release; the rest is checked on the other thread.
+                let maybe_linked = memchr::memmem::find(&bytes, b"\"url\"").is_some();
+                match maybe_linked.then(|| serde_json::from_slice::<Head>(&bytes)) {
+                    Some(Ok(head)) if head.is_linked() => match serde_json::from_slice::<Value>(&bytes) {
                         Ok(value) => {
                             linked.push((value, at, item_pointer));
                             Ok(())
                         }
                         Err(e) => self.bad(at, &item_pointer, format!("not valid JSON: {e}"), &bytes),
                     },
-                    Ok(_) => {
-                        let mut json = Vec::new();
-                        minify_into(&bytes, &mut json);
-                        self.emit(Item::Release { json, at, pointer: item_pointer, container: Some(container) })
-                    }
-                    Err(e) => self.bad(
+                    Some(Err(e)) => self.bad(
                         at,
                         &item_pointer,
                         format!("not valid JSON: {e} (counted from line {} of the input)", at.line),
                         &bytes,
                     ),
+                    _ => {
+                        let json = std::mem::take(&mut bytes);
+                        self.emit(Item::Release { json, at, pointer: item_pointer, container: Some(container) })
+                    }
                 }
             };
             self.buf = bytes;

@@ -155,29 +155,44 @@ impl<R: Read> Scanner<R> {
         }
     }
 
+    /// Copies an object, array or string, leaving out the white space between tokens (so a
+    /// pretty-printed release is stored as compactly as a minified one).
     fn capture_nested(&mut self, out: &mut Vec<u8>) -> Result<(), ScanError> {
         let mut depth = 0usize;
         let mut in_string = false;
-        let mut escaped = false;
         loop {
-            let start = self.pos;
+            let mut start = self.pos;
             while self.pos < self.len {
-                let b = self.buf[self.pos];
-                self.pos += 1;
                 if in_string {
-                    if escaped {
-                        escaped = false;
-                    } else if b == b'\\' {
-                        escaped = true;
-                    } else if b == b'"' {
-                        in_string = false;
-                        if depth == 0 {
-                            out.extend_from_slice(&self.buf[start..self.pos]);
-                            return Ok(());
+                    // Jump to the next quote or backslash: most of a release is string content.
+                    match memchr::memchr2(b'"', b'\\', &self.buf[self.pos..self.len]) {
+                        None => self.pos = self.len,
+                        Some(i) => {
+                            let at = self.pos + i;
+                            if self.buf[at] == b'\\' {
+                                if at + 1 < self.len {
+                                    self.pos = at + 2;
+                                } else {
+                                    // The escaped byte is in the next read: keep the backslash for then.
+                                    out.extend_from_slice(&self.buf[start..at]);
+                                    self.pos = at;
+                                    start = at;
+                                    break;
+                                }
+                            } else {
+                                self.pos = at + 1;
+                                in_string = false;
+                                if depth == 0 {
+                                    out.extend_from_slice(&self.buf[start..self.pos]);
+                                    return Ok(());
+                                }
+                            }
                         }
                     }
                     continue;
                 }
+                let b = self.buf[self.pos];
+                self.pos += 1;
                 match b {
                     b'"' => in_string = true,
                     b'{' | b'[' => depth += 1,
@@ -188,10 +203,22 @@ impl<R: Read> Scanner<R> {
                             return Ok(());
                         }
                     }
+                    b' ' | b'\t' | b'\n' | b'\r' => {
+                        out.extend_from_slice(&self.buf[start..self.pos - 1]);
+                        start = self.pos;
+                    }
                     _ => {}
                 }
             }
             out.extend_from_slice(&self.buf[start..self.pos]);
+            if self.pos < self.len {
+                // Stopped on a backslash at the end of the buffer: refill keeps it.
+                let before = self.len - self.pos;
+                if !self.refill()? || self.len - self.pos <= before {
+                    return Err(ScanError::Eof);
+                }
+                continue;
+            }
             if !self.refill()? {
                 return Err(ScanError::Eof);
             }
@@ -304,7 +331,8 @@ mod tests {
             s.capture_value(&mut out).unwrap();
             got.push(String::from_utf8(out).unwrap());
         }
-        assert_eq!(got, [r#"{"a": "}]\"{", "b": [1, {"c": 2}]}"#, "42", r#""x\"y""#, "[1,2]"]);
+        // Objects and arrays come out without the white space between tokens.
+        assert_eq!(got, [r#"{"a":"}]\"{","b":[1,{"c":2}]}"#, "42", r#""x\"y""#, "[1,2]"]);
         assert_eq!(s.skip_ws().unwrap(), None);
     }
 
@@ -322,6 +350,27 @@ mod tests {
         }
         s.skip_ws().unwrap();
         assert_eq!(s.position(), Position { offset: 70_000 * 8, line: 70_001 });
+    }
+
+    #[test]
+    fn escapes_cut_by_the_buffer_edge_survive() {
+        // A reader that hands out 3 bytes at a time puts backslashes at every buffer edge.
+        struct Small<'a>(&'a [u8]);
+        impl Read for Small<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = self.0.len().min(3).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let text = br#"{"a\"b": "c\\", "d": ["\"]\""]}"#;
+        let mut s = Scanner::new(Small(text));
+        s.skip_ws().unwrap();
+        let mut out = Vec::new();
+        s.capture_value(&mut out).unwrap();
+        let parsed: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(parsed, serde_json::from_slice::<serde_json::Value>(text).unwrap());
     }
 
     #[test]

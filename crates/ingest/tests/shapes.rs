@@ -34,7 +34,16 @@ fn read_bytes(bytes: &[u8]) -> Seen {
     let mut seen = Seen::default();
     read_ocds::<_, ()>(bytes, &mut |item| {
         match item {
-            Item::Release { json, .. } => seen.releases.push(serde_json::from_slice(&json).unwrap()),
+            // As in the pipeline, a release whose text is not JSON is bad (checking finds it).
+            Item::Release { json, at, pointer, .. } => match serde_json::from_slice(&json) {
+                Ok(release) => seen.releases.push(release),
+                Err(e) => seen.bad.push(openreg_ingest::Bad {
+                    at,
+                    pointer,
+                    reason: e.to_string(),
+                    raw: String::from_utf8_lossy(&json).into_owned(),
+                }),
+            },
             Item::LinkedRecord { .. } => seen.linked_records += 1,
             Item::ContainerEnd { kind, .. } => seen.containers.push(kind),
             Item::Bad(bad) => seen.bad.push(bad),

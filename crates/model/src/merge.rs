@@ -283,11 +283,10 @@ impl<L> State<L> {
         set: &mut dyn FnMut(&mut Option<L>, Value),
     ) {
         for (key, value) in object {
-            let key = key.as_str();
             if top && key == "tag" {
                 continue;
             }
-            let rule_node = rules.and_then(|r| r.child(key));
+            let rule_node = rules.and_then(|r| r.child(&key));
             let rule = rule_node.and_then(|r| r.rule);
             if rule == Some(Rule::OmitWhenMerged) {
                 continue;
@@ -298,9 +297,11 @@ impl<L> State<L> {
                     Value::Array(items) => items.iter().any(|item| !item.is_object()),
                     _ => true,
                 };
+            let seq = self.next_seq();
+            // The release's own key string moves into the tree: no copy per field.
+            let (index, created) = child_index(node, Part::Field(key), seq);
+            let (part, target) = node.children.get_index_mut(index).expect("just found or inserted");
             if whole {
-                let seq = self.next_seq();
-                let target = child(node, PartRef::Field(key), seq).0;
                 if target.leaf.is_none() {
                     target.leaf_seq = seq;
                 }
@@ -308,11 +309,12 @@ impl<L> State<L> {
                 continue;
             }
             // Empty objects and arrays of objects contribute nothing, as in the reference.
-            let seq = self.next_seq();
-            let (target, created) = child(node, PartRef::Field(key), seq);
             match value {
                 Value::Object(inner) => self.merge_object(target, inner, rule_node, false, set),
-                Value::Array(items) => self.merge_items(target, items, rule_node, key, set),
+                Value::Array(items) => {
+                    let Part::Field(field) = part else { unreachable!("fields are keyed by name") };
+                    self.merge_items(target, items, rule_node, field, set)
+                }
                 _ => unreachable!("scalars are whole values"),
             }
             if created && node.children.last().is_some_and(|(_, c)| c.is_empty()) {
@@ -370,8 +372,8 @@ impl<L> State<L> {
             if skip.contains(&key.as_str()) {
                 continue;
             }
-            let path = key.clone();
-            if let Some(value) = render(child, &path)? {
+            let value = render(child, &Path { parent: None, key: &key })?;
+            if let Some(value) = value {
                 out.insert(key, value);
             }
         }
@@ -403,6 +405,14 @@ impl LeafValue for Vec<Value> {
     }
 }
 
+/// The index of a child, inserted if new, taking an owned key (no copy when it is new).
+fn child_index<L>(node: &mut Node<L>, part: Part, seq: u64) -> (usize, bool) {
+    match node.children.get_index_of(&part) {
+        Some(index) => (index, false),
+        None => (node.children.insert_full(part, Node::new(seq)).0, true),
+    }
+}
+
 fn child<'n, L>(node: &'n mut Node<L>, part: PartRef<'_>, seq: u64) -> (&'n mut Node<L>, bool) {
     let (index, created) = match node.children.get_index_of(&part) {
         Some(index) => (index, false),
@@ -415,9 +425,24 @@ fn inconsistent(path: &str, earlier: &str, now: &str) -> MergeError {
     MergeError::InconsistentType { path: format!("/{path}"), earlier: earlier.into(), now: now.into() }
 }
 
+/// Where a node is, for error messages only: built up as a chain and written out only on error.
+struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    key: &'a str,
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(parent) = self.parent {
+            write!(f, "{parent}/")?;
+        }
+        f.write_str(self.key)
+    }
+}
+
 /// Unflattens one node, moving its values out; `None` when nothing is left at this path (a removed
 /// field).
-fn render<L: LeafValue>(node: Node<L>, path: &str) -> Result<Option<Value>, MergeError> {
+fn render<L: LeafValue>(node: Node<L>, path: &Path<'_>) -> Result<Option<Value>, MergeError> {
     if node.children.is_empty() {
         return Ok(match node.leaf {
             Some(value) if !value.is_removed() => Some(value.into_value()),
@@ -429,7 +454,7 @@ fn render<L: LeafValue>(node: Node<L>, path: &str) -> Result<Option<Value>, Merg
         if !value.is_removed()
             && node.leaf_seq < node.children.values().map(|c| c.created_seq).min().unwrap_or(u64::MAX)
         {
-            return Err(inconsistent(path, "a value", "an object"));
+            return Err(inconsistent(&path.to_string(), "a value", "an object"));
         }
     }
     let items = node.children.keys().filter(|p| matches!(p, Part::Item(_))).count();
@@ -437,7 +462,7 @@ fn render<L: LeafValue>(node: Node<L>, path: &str) -> Result<Option<Value>, Merg
         let mut out = Map::new();
         for (part, child) in node.children {
             let Part::Field(key) = part else { unreachable!() };
-            if let Some(value) = render(child, &format!("{path}/{key}"))? {
+            if let Some(value) = render(child, &Path { parent: Some(path), key: &key })? {
                 out.insert(key, value);
             }
         }
@@ -451,11 +476,13 @@ fn render<L: LeafValue>(node: Node<L>, path: &str) -> Result<Option<Value>, Merg
                 object.insert("id".into(), id);
             }
             for (part, child) in item.children {
-                let Part::Field(key) = part else { return Err(inconsistent(path, "an object", "an array")) };
+                let Part::Field(key) = part else {
+                    return Err(inconsistent(&path.to_string(), "an object", "an array"));
+                };
                 if has_id && key == "id" {
                     continue;
                 }
-                if let Some(value) = render(child, &format!("{path}/{key}"))? {
+                if let Some(value) = render(child, &Path { parent: Some(path), key: &key })? {
                     object.insert(key, value);
                 }
             }
@@ -463,6 +490,6 @@ fn render<L: LeafValue>(node: Node<L>, path: &str) -> Result<Option<Value>, Merg
         }
         Ok(Some(Value::Array(out)))
     } else {
-        Err(inconsistent(path, "an object", "an array"))
+        Err(inconsistent(&path.to_string(), "an object", "an array"))
     }
 }

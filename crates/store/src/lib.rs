@@ -333,6 +333,22 @@ impl Store {
         Ok(summary)
     }
 
+    /// Marks every ocid for compiling again (after a change of merge rules, say).
+    pub fn mark_all_pending(&self) -> Result<u64> {
+        let mut marked = 0;
+        let mut writes = sled::Batch::default();
+        for ocid in self.ocids() {
+            writes.insert(ocid_key(DIRTY, &ocid?), &[][..]);
+            marked += 1;
+            if marked % 10_000 == 0 {
+                self.db.apply_batch(std::mem::take(&mut writes))?;
+            }
+        }
+        self.db.apply_batch(writes)?;
+        self.db.flush()?;
+        Ok(marked)
+    }
+
     /// Whether an ocid's releases are OCDS 1.0: every one came from a package without `version`.
     fn is_1_0(&self, containers: &[[u8; 8]], versions: &mut HashMap<[u8; 8], bool>) -> Result<bool> {
         for container in containers {
