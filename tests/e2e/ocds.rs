@@ -270,3 +270,37 @@ fn help_speaks_plainly() {
     let help = stdout(&out);
     assert!(help.contains("quarantine") && help.contains("Exit status"), "{help}");
 }
+
+/// Undated releases and duplicate release ids, handled as the reference implementation handles
+/// them, each with a warning a person can read.
+#[test]
+fn undated_and_duplicate_releases_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("odd.jsonl");
+    let lines = [
+        // Two releases of one process, one without a date: the reference cannot order them.
+        r#"{"ocid":"ocds-x-1","id":"1","date":"2024-01-01T00:00:00Z","tag":["tender"],"initiationType":"tender","tender":{"id":"t","status":"active"}}"#,
+        r#"{"ocid":"ocds-x-1","id":"2","tag":["award"],"initiationType":"tender","tender":{"id":"t","status":"complete"}}"#,
+        // One undated release alone compiles, as in the reference.
+        r#"{"ocid":"ocds-x-2","id":"1","tag":["tender"],"initiationType":"tender"}"#,
+        // Two different releases sharing an id: both are merged in date order.
+        r#"{"ocid":"ocds-x-3","id":"1","date":"2024-01-01T00:00:00Z","tag":["tender"],"initiationType":"tender","tender":{"id":"t","status":"active"}}"#,
+        r#"{"ocid":"ocds-x-3","id":"1","date":"2024-02-01T00:00:00Z","tag":["tender"],"initiationType":"tender","tender":{"id":"t","status":"complete"}}"#,
+    ];
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let summary = json(&openreg(dir.path(), &["ingest", "ocds", input.to_str().unwrap(), "--json"]));
+    assert_eq!(summary["releases_stored"], 5);
+    assert_eq!(summary["compile"]["records_compiled"], 2);
+    assert_eq!(summary["compile"]["records_not_compiled"], 1);
+
+    let out = openreg(dir.path(), &["record", "ocds-x-1"]);
+    assert!(json(&out).get("compiledRelease").is_none());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`date` field of at least one release is missing"));
+
+    let single = json(&openreg(dir.path(), &["record", "ocds-x-2"]));
+    assert_eq!(single["compiledRelease"]["id"], "ocds-x-2-None", "the reference's id for an undated release");
+
+    let out = openreg(dir.path(), &["record", "ocds-x-3"]);
+    assert_eq!(json(&out)["compiledRelease"]["tender"]["status"], "complete");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("several different releases have the id '1'"));
+}
