@@ -7,6 +7,10 @@
 //! allocating a path per leaf.
 
 use std::collections::HashSet;
+
+/// Field names and ids are hashed at every node of every release: a fast seeded hasher (still
+/// randomised per process, so crafted keys cannot force collisions) instead of SipHash.
+type FastHash = foldhash::fast::RandomState;
 use std::hash::{Hash, Hasher};
 
 use indexmap::{Equivalent, IndexMap};
@@ -219,12 +223,12 @@ struct Node<L> {
     created_seq: u64,
     /// For array items: the `id` of the object that created the item (`None`: it had none, or null).
     item_id: Option<Value>,
-    children: IndexMap<Part, Node<L>>,
+    children: IndexMap<Part, Node<L>, FastHash>,
 }
 
 impl<L> Node<L> {
     fn new(seq: u64) -> Node<L> {
-        Node { leaf: None, leaf_seq: u64::MAX, created_seq: seq, item_id: None, children: IndexMap::new() }
+        Node { leaf: None, leaf_seq: u64::MAX, created_seq: seq, item_id: None, children: IndexMap::default() }
     }
 
     fn is_empty(&self) -> bool {
@@ -331,7 +335,7 @@ impl<L> State<L> {
         field: &str,
         set: &mut dyn FnMut(&mut Option<L>, Value),
     ) {
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::with_hasher(FastHash::default());
         for item in items {
             let Value::Object(item) = item else { continue };
             let key = match item.get("id") {

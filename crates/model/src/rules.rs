@@ -92,7 +92,7 @@ impl MergeRules {
 #[derive(Debug, Default, Clone)]
 pub struct RuleNode {
     pub rule: Option<Rule>,
-    pub children: HashMap<String, RuleNode>,
+    pub children: HashMap<String, RuleNode, foldhash::fast::RandomState>,
 }
 
 impl RuleNode {

@@ -5,6 +5,9 @@ mod keys;
 pub mod time;
 
 use std::collections::{HashMap, HashSet};
+
+/// Hashing on the ingest path (a key per release): fast and still seeded per process.
+type FastHash = foldhash::fast::RandomState;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -53,7 +56,7 @@ pub enum Added {
 /// Writes gathered for one atomic commit.
 pub struct Batch {
     batch: sled::Batch,
-    keys: HashSet<Vec<u8>>,
+    keys: HashSet<Vec<u8>, FastHash>,
     pub releases_new: u64,
     pub releases_duplicate: u64,
     pub bytes: usize,
@@ -162,7 +165,13 @@ impl Store {
     }
 
     pub fn batch(&self) -> Batch {
-        Batch { batch: sled::Batch::default(), keys: HashSet::new(), releases_new: 0, releases_duplicate: 0, bytes: 0 }
+        Batch {
+            batch: sled::Batch::default(),
+            keys: HashSet::default(),
+            releases_new: 0,
+            releases_duplicate: 0,
+            bytes: 0,
+        }
     }
 
     /// Adds a checked release. Identical content already stored (or already in this batch) is a duplicate.
