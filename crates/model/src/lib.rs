@@ -2,11 +2,13 @@
 //! No I/O lives here; readers, the store and the edges build on these types.
 
 pub mod error;
+pub mod light;
 pub mod merge;
 pub mod release;
 pub mod rules;
 
 pub use error::{MergeError, SchemaError};
-pub use merge::{MergeWarning, Merged, Merger};
+pub use light::Light;
+pub use merge::{CompiledText, MergeWarning, Merged, Merger};
 pub use release::{check_release, check_release_json, Problem, ReleaseCheck, ReleaseHead};
 pub use rules::MergeRules;

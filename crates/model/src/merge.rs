@@ -4,20 +4,22 @@
 //! The reference flattens every release into `path → value` pairs (array items keyed by their `id`),
 //! folds them in date order, and unflattens the result. Here the flattened map is kept as a trie, which
 //! gives the same answers (including the reference's quirks, noted where they matter) without
-//! allocating a path per leaf.
+//! allocating a path per leaf. The merge reads [`Light`] values and writes JSON text directly, so a
+//! release's fields are never hashed into a map on the way through.
 
 use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+
+use indexmap::{Equivalent, IndexMap};
+use serde_json::Value;
+
+use crate::error::MergeError;
+use crate::light::{write_str, Light};
+use crate::rules::{MergeRules, Rule, RuleNode};
 
 /// Field names and ids are hashed at every node of every release: a fast seeded hasher (still
 /// randomised per process, so crafted keys cannot force collisions) instead of SipHash.
 type FastHash = foldhash::fast::RandomState;
-use std::hash::{Hash, Hasher};
-
-use indexmap::{Equivalent, IndexMap};
-use serde_json::{Map, Value};
-
-use crate::error::MergeError;
-use crate::rules::{MergeRules, Rule, RuleNode};
 
 /// Something the merge noticed that a publisher should hear about, but that does not stop it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,10 +28,19 @@ pub struct MergeWarning {
     pub message: String,
 }
 
-/// The result of compiling one ocid.
+/// The result of compiling one ocid, as a value.
 #[derive(Debug, Clone)]
 pub struct Merged {
     pub release: Value,
+    pub warnings: Vec<MergeWarning>,
+}
+
+/// The result of compiling one ocid, as the JSON text openreg stores.
+#[derive(Debug, Clone)]
+pub struct CompiledText {
+    pub json: Vec<u8>,
+    /// The compiled release's `date` (the latest release's), when it has one.
+    pub date: Option<String>,
     pub warnings: Vec<MergeWarning>,
 }
 
@@ -49,82 +60,94 @@ impl Merger {
         self.compile(releases.iter().map(|r| (*r).clone()).collect())
     }
 
-    /// Like [`Merger::compiled`], taking the releases so that their values move into the result.
+    /// Like [`Merger::compiled`], taking the releases.
     pub fn compile(&self, releases: Vec<Value>) -> Result<Merged, MergeError> {
+        let text = self.compile_text(releases.into_iter().map(Light::from).collect())?;
+        let release = serde_json::from_slice(&text.json).expect("the merge writes valid JSON");
+        Ok(Merged { release, warnings: text.warnings })
+    }
+
+    /// Compiles releases into the compiled release's JSON text.
+    pub fn compile_text(&self, releases: Vec<Light>) -> Result<CompiledText, MergeError> {
         let order = sorted(&releases)?;
-        let mut releases: Vec<Option<Value>> = releases.into_iter().map(Some).collect();
-        let mut state = State::<Value>::default();
-        let tag = Value::Array(vec![Value::String("compiled".into())]);
-        state.set_root_leaf("tag", tag);
+        let mut releases: Vec<Option<Light>> = releases.into_iter().map(Some).collect();
+        let mut state = State::<Light>::default();
+        state.set_root_leaf("tag", Light::Array(vec![Light::String("compiled".into())]));
+        let mut last_date = Light::Null;
         for &i in &order {
-            let Some(Value::Object(release)) = releases[i].take() else { return Err(MergeError::NonObjectRelease) };
-            let ocid = release.get("ocid").cloned().unwrap_or(Value::Null);
-            let date = release.get("date").cloned().unwrap_or(Value::Null);
-            let id = format!("{}-{}", python_str(&ocid), python_str(&date));
-            state.set_root_leaf("id", Value::String(id));
-            state.set_root_leaf("date", date);
+            let Some(Light::Object(release)) = releases[i].take() else { return Err(MergeError::NonObjectRelease) };
+            let field = |key: &str| release.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+            let ocid = field("ocid").unwrap_or(Light::Null);
+            let date = field("date").unwrap_or(Light::Null);
+            let id = format!("{}-{}", python_str_light(&ocid), python_str_light(&date));
+            state.set_root_leaf("id", Light::String(id));
+            state.set_root_leaf("date", date.clone());
             // In OCDS 1.0 `ocid` is marked ocdsOmit, yet a compiled release needs it.
             state.set_root_leaf("ocid", ocid);
+            last_date = date;
             state.merge_release(release, &self.rules, &mut |leaf, value| *leaf = Some(value));
         }
-        let release = state.render_root(&[])?;
-        Ok(Merged { release, warnings: state.warnings })
+        let mut json = Vec::with_capacity(4096);
+        state.write_root(&mut json, None)?;
+        let date = match last_date {
+            Light::String(s) => Some(s),
+            _ => None,
+        };
+        Ok(CompiledText { json, date, warnings: state.warnings })
     }
 
     /// Compiles releases into a versioned release: each field's history of values.
     pub fn versioned(&self, releases: &[&Value]) -> Result<Merged, MergeError> {
-        let owned: Vec<Value> = releases.iter().map(|r| (*r).clone()).collect();
+        let owned: Vec<Light> = releases.iter().map(|r| Light::from((*r).clone())).collect();
         let order = sorted(&owned)?;
-        let mut owned: Vec<Option<Value>> = owned.into_iter().map(Some).collect();
-        let mut state = State::<Vec<Value>>::default();
-        let mut ocid = Value::Null;
+        let mut owned: Vec<Option<Light>> = owned.into_iter().map(Some).collect();
+        let mut state = State::<Vec<Light>>::default();
+        let mut ocid = Light::Null;
         for &i in &order {
-            let Some(Value::Object(release)) = owned[i].take() else { return Err(MergeError::NonObjectRelease) };
-            ocid = release.get("ocid").cloned().unwrap_or(Value::Null);
-            let release_id = release.get("id").cloned().unwrap_or(Value::Null);
-            let date = release.get("date").cloned().unwrap_or(Value::Null);
-            let tag = release.get("tag").cloned().unwrap_or(Value::Null);
-            let mut push = |leaf: &mut Option<Vec<Value>>, value: Value| {
+            let Some(Light::Object(release)) = owned[i].take() else { return Err(MergeError::NonObjectRelease) };
+            let field = |key: &str| release.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+            ocid = field("ocid").unwrap_or(Light::Null);
+            let release_id = field("id").unwrap_or(Light::Null);
+            let date = field("date").unwrap_or(Light::Null);
+            let tag = field("tag").unwrap_or(Light::Null);
+            let mut push = |leaf: &mut Option<Vec<Light>>, value: Light| {
                 let history = leaf.get_or_insert_with(Vec::new);
-                if history.last().and_then(|last| last.get("value")).is_some_and(|last| json_eq(last, &value)) {
+                if history.last().and_then(|last| last.get("value")).is_some_and(|last| light_eq(last, &value)) {
                     return;
                 }
-                let mut entry = Map::new();
-                entry.insert("releaseID".into(), release_id.clone());
-                entry.insert("releaseDate".into(), date.clone());
-                entry.insert("releaseTag".into(), tag.clone());
-                entry.insert("value".into(), value);
-                history.push(Value::Object(entry));
+                history.push(Light::Object(vec![
+                    ("releaseID".into(), release_id.clone()),
+                    ("releaseDate".into(), date.clone()),
+                    ("releaseTag".into(), tag.clone()),
+                    ("value".into(), value),
+                ]));
             };
             state.merge_release(release, &self.rules, &mut push);
         }
+        let mut json = Vec::with_capacity(8192);
         // The ocid is not versioned: it comes first, as a plain value.
-        let mut release = state.render_root(&["ocid"])?;
-        if let Value::Object(map) = &mut release {
-            map.shift_insert(0, "ocid".into(), ocid);
-        }
+        state.write_root(&mut json, Some(&ocid))?;
+        let release = serde_json::from_slice(&json).expect("the merge writes valid JSON");
         Ok(Merged { release, warnings: state.warnings })
     }
 }
 
-fn object(release: &Value) -> Result<&Map<String, Value>, MergeError> {
-    release.as_object().ok_or(MergeError::NonObjectRelease)
-}
-
 /// Orders releases by `date`, keeping input order for equal dates, as Python's stable `sorted` does.
 /// Like the reference, a lone release needs no date; several need string dates.
-fn sorted(releases: &[Value]) -> Result<Vec<usize>, MergeError> {
+fn sorted(releases: &[Light]) -> Result<Vec<usize>, MergeError> {
     let mut order: Vec<usize> = (0..releases.len()).collect();
     if releases.len() == 1 {
         return Ok(order);
     }
     let mut dates = Vec::with_capacity(releases.len());
     for release in releases {
-        let release = object(release)?;
+        if !release.is_object() {
+            return Err(MergeError::NonObjectRelease);
+        }
         match release.get("date") {
             None => return Err(MergeError::MissingDate),
-            Some(Value::Null) => return Err(MergeError::NullDate),
-            Some(Value::String(s)) => dates.push(s.as_str()),
+            Some(Light::Null) => return Err(MergeError::NullDate),
+            Some(Light::String(s)) => dates.push(s.as_str()),
             Some(_) => return Err(MergeError::NonStringDate),
         }
     }
@@ -144,6 +167,17 @@ pub fn python_str(value: &Value) -> String {
     }
 }
 
+fn python_str_light(value: &Light) -> String {
+    match value {
+        Light::Null => "None".into(),
+        Light::Bool(true) => "True".into(),
+        Light::Bool(false) => "False".into(),
+        Light::String(s) => s.clone(),
+        Light::Number(n) => n.clone(),
+        other => other.to_json(),
+    }
+}
+
 /// Equality as Python's `==` sees JSON values: `1 == 1.0`, while the text of the numbers may differ.
 pub fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
@@ -158,6 +192,22 @@ pub fn json_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// [`json_eq`] for the merge's own values.
+fn light_eq(a: &Light, b: &Light) -> bool {
+    match (a, b) {
+        (Light::Number(x), Light::Number(y)) => {
+            x == y || matches!((x.parse::<f64>(), y.parse::<f64>()), (Ok(p), Ok(q)) if p == q)
+        }
+        (Light::Array(x), Light::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| light_eq(p, q)),
+        (Light::Object(x), Light::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| b.get(k).is_some_and(|w| light_eq(v, w))) && {
+                let _ = y;
+                true
+            }
+        }
+        _ => a == b,
+    }
+}
 /// A step in a flattened path: an object's field, or an array item keyed by its `id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
@@ -222,7 +272,7 @@ struct Node<L> {
     leaf_seq: u64,
     created_seq: u64,
     /// For array items: the `id` of the object that created the item (`None`: it had none, or null).
-    item_id: Option<Value>,
+    item_id: Option<Light>,
     children: IndexMap<Part, Node<L>, FastHash>,
 }
 
@@ -249,8 +299,8 @@ impl<L> Default for State<L> {
     }
 }
 
-impl State<Value> {
-    fn set_root_leaf(&mut self, key: &str, value: Value) {
+impl State<Light> {
+    fn set_root_leaf(&mut self, key: &str, value: Light) {
         let seq = self.next_seq();
         let node = child(&mut self.root, PartRef::Field(key), seq).0;
         if node.leaf.is_none() {
@@ -268,9 +318,9 @@ impl<L> State<L> {
 
     fn merge_release(
         &mut self,
-        release: Map<String, Value>,
+        release: Vec<(String, Light)>,
         rules: &RuleNode,
-        set: &mut dyn FnMut(&mut Option<L>, Value),
+        set: &mut dyn FnMut(&mut Option<L>, Light),
     ) {
         let mut root = std::mem::replace(&mut self.root, Node::new(0));
         // The reference pops `tag` before flattening (it was not omitWhenMerged before OCDS 1.1.4).
@@ -281,10 +331,10 @@ impl<L> State<L> {
     fn merge_object(
         &mut self,
         node: &mut Node<L>,
-        object: Map<String, Value>,
+        object: Vec<(String, Light)>,
         rules: Option<&RuleNode>,
         top: bool,
-        set: &mut dyn FnMut(&mut Option<L>, Value),
+        set: &mut dyn FnMut(&mut Option<L>, Light),
     ) {
         for (key, value) in object {
             if top && key == "tag" {
@@ -297,8 +347,8 @@ impl<L> State<L> {
             }
             let whole = rule == Some(Rule::WholeListMerge)
                 || match &value {
-                    Value::Object(_) => false,
-                    Value::Array(items) => items.iter().any(|item| !item.is_object()),
+                    Light::Object(_) => false,
+                    Light::Array(items) => items.iter().any(|item| !item.is_object()),
                     _ => true,
                 };
             let seq = self.next_seq();
@@ -314,8 +364,8 @@ impl<L> State<L> {
             }
             // Empty objects and arrays of objects contribute nothing, as in the reference.
             match value {
-                Value::Object(inner) => self.merge_object(target, inner, rule_node, false, set),
-                Value::Array(items) => {
+                Light::Object(inner) => self.merge_object(target, inner, rule_node, false, set),
+                Light::Array(items) => {
                     let Part::Field(field) = part else { unreachable!("fields are keyed by name") };
                     self.merge_items(target, items, rule_node, field, set)
                 }
@@ -330,16 +380,17 @@ impl<L> State<L> {
     fn merge_items(
         &mut self,
         node: &mut Node<L>,
-        items: Vec<Value>,
+        items: Vec<Light>,
         rules: Option<&RuleNode>,
         field: &str,
-        set: &mut dyn FnMut(&mut Option<L>, Value),
+        set: &mut dyn FnMut(&mut Option<L>, Light),
     ) {
         let mut seen = HashSet::with_hasher(FastHash::default());
         for item in items {
-            let Value::Object(item) = item else { continue };
-            let key = match item.get("id") {
-                Some(id) => python_str(id),
+            let Light::Object(item) = item else { continue };
+            let id = item.iter().rev().find(|(k, _)| k == "id").map(|(_, v)| v);
+            let key = match id {
+                Some(id) => python_str_light(id),
                 None => {
                     // An object without `id` is always a new item, never merged with another.
                     self.anonymous_items += 1;
@@ -355,7 +406,7 @@ impl<L> State<L> {
             let seq = self.next_seq();
             let (target, created) = child(node, PartRef::Item(&key), seq);
             if created {
-                target.item_id = item.get("id").filter(|id| !id.is_null()).cloned();
+                target.item_id = id.filter(|id| !id.is_null()).cloned();
             }
             self.merge_object(target, item, rules, false, set);
             if created && node.children.last().is_some_and(|(_, c)| c.is_empty()) {
@@ -364,48 +415,66 @@ impl<L> State<L> {
         }
     }
 
-    fn render_root(&mut self, skip: &[&str]) -> Result<Value, MergeError>
+    /// Writes the merged release as JSON; a versioned release gives its unversioned `ocid` first.
+    fn write_root(&self, out: &mut Vec<u8>, ocid: Option<&Light>) -> Result<(), MergeError>
     where
         L: LeafValue,
     {
-        let mut out = Map::new();
-        for (part, child) in std::mem::take(&mut self.root.children) {
+        out.push(b'{');
+        let mut first = true;
+        if let Some(ocid) = ocid {
+            out.extend_from_slice(b"\"ocid\":");
+            ocid.write_json(out);
+            first = false;
+        }
+        for (part, child) in &self.root.children {
             let Part::Field(key) = part else {
                 return Err(inconsistent("", "array", "object"));
             };
-            if skip.contains(&key.as_str()) {
+            if (ocid.is_some() && key == "ocid") || !renders(child) {
                 continue;
             }
-            let value = render(child, &Path { parent: None, key: &key })?;
-            if let Some(value) = value {
-                out.insert(key, value);
+            if !first {
+                out.push(b',');
             }
+            first = false;
+            write_str(out, key);
+            out.push(b':');
+            write_node(child, out, &Path { parent: None, key })?;
         }
-        Ok(Value::Object(out))
+        out.push(b'}');
+        Ok(())
     }
 }
 
 /// Values kept at leaves: a compiled value (null removes the field) or a history (always kept).
 trait LeafValue {
     fn is_removed(&self) -> bool;
-    fn into_value(self) -> Value;
+    fn write(&self, out: &mut Vec<u8>);
 }
 
-impl LeafValue for Value {
+impl LeafValue for Light {
     fn is_removed(&self) -> bool {
         self.is_null()
     }
-    fn into_value(self) -> Value {
-        self
+    fn write(&self, out: &mut Vec<u8>) {
+        self.write_json(out)
     }
 }
 
-impl LeafValue for Vec<Value> {
+impl LeafValue for Vec<Light> {
     fn is_removed(&self) -> bool {
         false
     }
-    fn into_value(self) -> Value {
-        Value::Array(self)
+    fn write(&self, out: &mut Vec<u8>) {
+        out.push(b'[');
+        for (i, entry) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            entry.write_json(out);
+        }
+        out.push(b']');
     }
 }
 
@@ -444,14 +513,19 @@ impl std::fmt::Display for Path<'_> {
     }
 }
 
-/// Unflattens one node, moving its values out; `None` when nothing is left at this path (a removed
-/// field).
-fn render<L: LeafValue>(node: Node<L>, path: &Path<'_>) -> Result<Option<Value>, MergeError> {
+/// Whether a node leaves anything in the merged release: a removed field (a null leaf with nothing
+/// deeper) does not.
+fn renders<L: LeafValue>(node: &Node<L>) -> bool {
+    !node.children.is_empty() || node.leaf.as_ref().is_some_and(|leaf| !leaf.is_removed())
+}
+
+/// Unflattens one node into JSON text. Only called on nodes that [`renders`].
+fn write_node<L: LeafValue>(node: &Node<L>, out: &mut Vec<u8>, path: &Path<'_>) -> Result<(), MergeError> {
     if node.children.is_empty() {
-        return Ok(match node.leaf {
-            Some(value) if !value.is_removed() => Some(value.into_value()),
-            _ => None,
-        });
+        if let Some(leaf) = &node.leaf {
+            leaf.write(out);
+        }
+        return Ok(());
     }
     if let Some(value) = &node.leaf {
         // A value set before the first deeper path is an error in the reference; one set after is ignored.
@@ -463,36 +537,55 @@ fn render<L: LeafValue>(node: Node<L>, path: &Path<'_>) -> Result<Option<Value>,
     }
     let items = node.children.keys().filter(|p| matches!(p, Part::Item(_))).count();
     if items == 0 {
-        let mut out = Map::new();
-        for (part, child) in node.children {
+        out.push(b'{');
+        let mut first = true;
+        for (part, child) in &node.children {
             let Part::Field(key) = part else { unreachable!() };
-            if let Some(value) = render(child, &Path { parent: Some(path), key: &key })? {
-                out.insert(key, value);
+            if !renders(child) {
+                continue;
             }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            write_str(out, key);
+            out.push(b':');
+            write_node(child, out, &Path { parent: Some(path), key })?;
         }
-        Ok(Some(Value::Object(out)))
+        out.push(b'}');
+        Ok(())
     } else if items == node.children.len() {
-        let mut out = Vec::with_capacity(items);
-        for (_, item) in node.children {
-            let mut object = Map::new();
-            let has_id = item.item_id.is_some();
-            if let Some(id) = item.item_id {
-                object.insert("id".into(), id);
+        out.push(b'[');
+        for (i, item) in node.children.values().enumerate() {
+            if i > 0 {
+                out.push(b',');
             }
-            for (part, child) in item.children {
+            out.push(b'{');
+            let mut first = true;
+            if let Some(id) = &item.item_id {
+                out.extend_from_slice(b"\"id\":");
+                id.write_json(out);
+                first = false;
+            }
+            for (part, child) in &item.children {
                 let Part::Field(key) = part else {
                     return Err(inconsistent(&path.to_string(), "an object", "an array"));
                 };
-                if has_id && key == "id" {
+                if (item.item_id.is_some() && key == "id") || !renders(child) {
                     continue;
                 }
-                if let Some(value) = render(child, &Path { parent: Some(path), key: &key })? {
-                    object.insert(key, value);
+                if !first {
+                    out.push(b',');
                 }
+                first = false;
+                write_str(out, key);
+                out.push(b':');
+                write_node(child, out, &Path { parent: Some(path), key })?;
             }
-            out.push(Value::Object(object));
+            out.push(b'}');
         }
-        Ok(Some(Value::Array(out)))
+        out.push(b']');
+        Ok(())
     } else {
         Err(inconsistent(&path.to_string(), "an object", "an array"))
     }

@@ -11,7 +11,7 @@ type FastHash = foldhash::fast::RandomState;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use openreg_model::{MergeRules, Merger, Problem};
+use openreg_model::{Light, MergeRules, Merger, Problem};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -400,6 +400,20 @@ impl Store {
         })
     }
 
+    /// An ocid's releases as stored text, in first-seen order, with their containers.
+    fn release_texts_of(&self, ocid: &str) -> Result<Vec<StoredText>> {
+        let mut out = Vec::new();
+        for entry in self.db.scan_prefix(release_prefix(ocid)) {
+            let (_, bytes) = entry?;
+            let envelope =
+                ReleaseEnvelope::decode(&bytes).ok_or_else(|| StoreError::Corrupt(format!("release of {ocid}")))?;
+            let json = envelope.json().ok_or_else(|| StoreError::Corrupt(format!("release text of {ocid}")))?;
+            out.push((envelope.seq, envelope.container, json));
+        }
+        out.sort_by_key(|r| r.0);
+        Ok(out)
+    }
+
     /// An ocid's full releases, in first-seen order, with their containers and warnings.
     fn releases_of(&self, ocid: &str) -> Result<Vec<Stored>> {
         let mut out = Vec::new();
@@ -425,7 +439,7 @@ impl Store {
         writes: &mut sled::Batch,
         summary: &mut CompileSummary,
     ) -> Result<()> {
-        let releases = self.releases_of(ocid)?;
+        let releases = self.release_texts_of(ocid)?;
         let compiled_key = ocid_key(COMPILED, ocid);
         let warnings_key = ocid_key(WARNINGS, ocid);
         if releases.is_empty() {
@@ -454,21 +468,27 @@ impl Store {
         }
         let containers: Vec<[u8; 8]> = releases.iter().map(|r| r.1).collect();
         let merger = self.merger_for(rules, &containers, versions)?;
-        let values: Vec<Value> = releases.into_iter().map(|r| r.2).collect();
+        let mut lights = Vec::with_capacity(releases.len());
+        for (_, _, json) in &releases {
+            lights.push(serde_json::from_slice::<Light>(json)?);
+        }
         let mut warnings: Vec<Value> = Vec::new();
         let mut ids = HashSet::new();
-        for release in &values {
-            let id = release.get("id").map(openreg_model::merge::python_str).unwrap_or_default();
+        for release in &lights {
+            let id = match release.get("id") {
+                Some(Light::String(id)) => id.clone(),
+                Some(other) => other.to_json(),
+                None => String::new(),
+            };
             if !ids.insert(id.clone()) {
                 warnings.push(json!({"code": "duplicate-release-id", "message": format!("several different releases have the id '{id}'; all are merged, in date order, as the reference implementation does")}));
             }
         }
-        match merger.compile(values) {
-            Ok(merged) => {
-                let date = merged.release.get("date").and_then(Value::as_str).unwrap_or("").to_string();
-                let json = serde_json::to_vec(&merged.release)?;
-                writes.insert(compiled_key, CompiledEnvelope::encode(&date, false, &json));
-                warnings.extend(merged.warnings.iter().map(|w| json!({"code": w.code, "message": w.message})));
+        match merger.compile_text(lights) {
+            Ok(compiled) => {
+                let date = compiled.date.unwrap_or_default();
+                writes.insert(compiled_key, CompiledEnvelope::encode(&date, false, &compiled.json));
+                warnings.extend(compiled.warnings.iter().map(|w| json!({"code": w.code, "message": w.message})));
                 summary.records_compiled += 1;
             }
             Err(e) => {
@@ -731,6 +751,9 @@ impl Store {
         Ok(stats)
     }
 }
+
+/// A release's stored text: first-seen order, container, JSON.
+type StoredText = (u64, [u8; 8], Vec<u8>);
 
 /// A release read back: first-seen order, container, the release, and its check's warnings.
 type Stored = (u64, [u8; 8], Value, Vec<Value>);
