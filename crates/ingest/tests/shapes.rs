@@ -211,3 +211,27 @@ fn damaged_pretty_package_recovers_releases_after_the_damage() {
     assert!(ids.contains(&"\"b\"/\"1\"".to_string()), "{ids:?}");
     assert!(!seen.bad.is_empty());
 }
+
+/// Bad input never crashes the reader: every truncation and a byte flipped at many places of a real
+/// package still reads to the end, and every release that comes out is one the input holds whole.
+#[test]
+fn truncated_and_corrupted_inputs_never_crash() {
+    let text = std::fs::read(fixture("ocds/ua-release-package.json")).unwrap();
+    let whole = read_bytes(&text).releases.len();
+    for cut in (0..text.len()).step_by(97) {
+        let seen = read_bytes(&text[..cut]);
+        assert!(seen.releases.len() <= whole, "cut at {cut}");
+    }
+    for at in (0..text.len()).step_by(89) {
+        for byte in [b'{', b'}', b'"', b',', b'\\', 0xff] {
+            let mut damaged = text.clone();
+            damaged[at] = byte;
+            let seen = read_bytes(&damaged);
+            assert!(seen.releases.len() <= whole + 1, "byte {byte} at {at}");
+        }
+    }
+    let lines = std::fs::read(fixture("ocds/ge-releases.jsonl")).unwrap();
+    for cut in (0..lines.len()).step_by(53) {
+        read_bytes(&lines[..cut]);
+    }
+}
