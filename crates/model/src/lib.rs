@@ -1,9 +1,11 @@
 //! openreg's data model: OCDS releases and the rules that compile them into records.
 //! No I/O lives here; readers, the store and the edges build on these types.
 
+pub mod bods;
 pub mod error;
 pub mod light;
 pub mod merge;
+pub mod ownership;
 pub mod release;
 pub mod rules;
 

@@ -1,0 +1,516 @@
+//! Beneficial-ownership statements (BODS 0.2, 0.3 and 0.4) read into one model.
+//!
+//! 0.2 and 0.3 publish separate statements that point at each other by `statementID` and supersede
+//! each other through `replacesStatements`; 0.4 publishes records (`recordId`) whose history is a
+//! series of statements (`recordStatus` new, updated, closed). Both become [`Statement`]s keyed by a
+//! record id: a 0.2/0.3 statement is its own record, and what it replaces is remembered so that the
+//! current state can be derived.
+
+use serde_json::Value;
+
+/// Which BODS model a statement follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodsVersion {
+    /// 0.2 and 0.3: `statementID`, `statementType`, `replacesStatements`.
+    Statements,
+    /// 0.4: `statementId`, `recordId`, `recordType`, `recordStatus`, `recordDetails`.
+    Records,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordStatus {
+    New,
+    Updated,
+    Closed,
+}
+
+/// One statement, in openreg's model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    pub statement_id: String,
+    /// The record the statement describes (for 0.2/0.3, the statement itself).
+    pub record_id: String,
+    pub version: BodsVersion,
+    pub status: RecordStatus,
+    pub statement_date: Option<String>,
+    /// 0.2/0.3 statements this one supersedes.
+    pub replaces: Vec<String>,
+    pub details: Details,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Details {
+    Entity(Entity),
+    Person(Person),
+    Relationship(Relationship),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identifier {
+    pub scheme: Option<String>,
+    pub id: Option<String>,
+    pub scheme_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entity {
+    pub name: Option<String>,
+    /// `registeredEntity`, `legalEntity`, `arrangement`, `state`, `stateBody`, `anonymousEntity`,
+    /// `unknownEntity`, …
+    pub entity_type: Option<String>,
+    pub identifiers: Vec<Identifier>,
+    pub jurisdiction: Option<String>,
+    pub founding_date: Option<String>,
+    pub dissolution_date: Option<String>,
+    pub is_component: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonType {
+    Known,
+    Anonymous,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    pub person_type: PersonType,
+    pub names: Vec<String>,
+    pub identifiers: Vec<Identifier>,
+    pub nationalities: Vec<String>,
+    pub birth_date: Option<String>,
+    /// Politically exposed: `Some(true)` when declared so.
+    pub politically_exposed: Option<bool>,
+    /// Why an anonymous or unknown person is not known.
+    pub unspecified_reason: Option<String>,
+    pub is_component: bool,
+}
+
+/// Who a relationship is about, or who holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Party {
+    Record(String),
+    /// Nobody is named: the register says why.
+    Unspecified {
+        reason: Option<String>,
+        description: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Directness {
+    Direct,
+    Indirect,
+    Unknown,
+}
+
+/// A share, exact or a range, in percent (0-100).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Share {
+    pub minimum: f64,
+    pub maximum: f64,
+    pub exclusive_minimum: bool,
+    pub exclusive_maximum: bool,
+}
+
+impl Share {
+    pub fn exact(value: f64) -> Share {
+        Share { minimum: value, maximum: value, exclusive_minimum: false, exclusive_maximum: false }
+    }
+
+    /// Nothing is known: anything from 0 to 100.
+    pub fn unknown() -> Share {
+        Share { minimum: 0.0, maximum: 100.0, exclusive_minimum: false, exclusive_maximum: false }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interest {
+    /// `shareholding`, `votingRights`, `appointmentOfBoard`, … (0.2 hyphenated codes are converted).
+    pub interest_type: Option<String>,
+    pub directness: Directness,
+    pub beneficial: Option<bool>,
+    pub share: Option<Share>,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relationship {
+    pub subject: Party,
+    pub interested_party: Party,
+    pub interests: Vec<Interest>,
+    pub is_component: bool,
+    /// For an indirect relationship: the records of the chain it summarises.
+    pub component_records: Vec<String>,
+}
+
+/// Why a statement cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{pointer}: {reason}")]
+pub struct BodsError {
+    pub pointer: String,
+    pub reason: String,
+}
+
+fn error(pointer: &str, reason: impl Into<String>) -> BodsError {
+    BodsError { pointer: pointer.to_string(), reason: reason.into() }
+}
+
+fn text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn number(value: Option<&Value>) -> Option<f64> {
+    match value? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// 0.2 writes codes with hyphens (`voting-rights`); later versions in camel case (`votingRights`).
+pub fn camel_case(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut upper = false;
+    for c in code.chars() {
+        if c == '-' || c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn identifiers(value: Option<&Value>) -> Vec<Identifier> {
+    value
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter(|i| i.is_object())
+                .map(|i| Identifier {
+                    scheme: text(i.get("scheme")),
+                    id: text(i.get("id")),
+                    scheme_name: text(i.get("schemeName")),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn share(value: Option<&Value>) -> Option<Share> {
+    let share = value?.as_object()?;
+    let exact = number(share.get("exact"));
+    let mut minimum = number(share.get("minimum"));
+    let mut maximum = number(share.get("maximum"));
+    let mut exclusive_minimum = false;
+    let mut exclusive_maximum = false;
+    // 0.2: exclusivity is a flag on minimum/maximum; 0.3/0.4: the exclusive bound is the number.
+    match share.get("exclusiveMinimum") {
+        Some(Value::Bool(b)) => exclusive_minimum = *b,
+        Some(v) => {
+            if let Some(n) = number(Some(v)) {
+                minimum = Some(n);
+                exclusive_minimum = true;
+            }
+        }
+        None => {}
+    }
+    match share.get("exclusiveMaximum") {
+        Some(Value::Bool(b)) => exclusive_maximum = *b,
+        Some(v) => {
+            if let Some(n) = number(Some(v)) {
+                maximum = Some(n);
+                exclusive_maximum = true;
+            }
+        }
+        None => {}
+    }
+    if let Some(exact) = exact {
+        return Some(Share::exact(exact));
+    }
+    if minimum.is_none() && maximum.is_none() {
+        return None;
+    }
+    Some(Share {
+        minimum: minimum.unwrap_or(0.0),
+        maximum: maximum.unwrap_or(100.0),
+        exclusive_minimum,
+        exclusive_maximum,
+    })
+}
+
+fn interests(value: Option<&Value>) -> Vec<Interest> {
+    value
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter(|i| i.is_object())
+                .map(|i| {
+                    let level = text(i.get("directOrIndirect")).or_else(|| text(i.get("interestLevel")));
+                    Interest {
+                        interest_type: text(i.get("type")).map(|t| camel_case(&t)),
+                        directness: match level.as_deref() {
+                            Some("direct") => Directness::Direct,
+                            Some("indirect") => Directness::Indirect,
+                            _ => Directness::Unknown,
+                        },
+                        beneficial: i.get("beneficialOwnershipOrControl").and_then(Value::as_bool),
+                        share: share(i.get("share")),
+                        start_date: text(i.get("startDate")),
+                        end_date: text(i.get("endDate")),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn names(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|n| {
+                    text(n.get("fullName")).or_else(|| {
+                        let parts: Vec<String> = ["givenName", "patronymicName", "familyName"]
+                            .iter()
+                            .filter_map(|k| text(n.get(*k)))
+                            .collect();
+                        (!parts.is_empty()).then(|| parts.join(" "))
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn person_type(code: Option<String>, pointer: &str) -> Result<PersonType, BodsError> {
+    match code.as_deref() {
+        Some("knownPerson") | Some("known-person") => Ok(PersonType::Known),
+        Some("anonymousPerson") | Some("anonymous-person") => Ok(PersonType::Anonymous),
+        Some("unknownPerson") | Some("unknown-person") => Ok(PersonType::Unknown),
+        Some(other) => Err(error(pointer, format!("unknown personType `{other}`"))),
+        None => Err(error(pointer, "a person statement needs a `personType`")),
+    }
+}
+
+fn politically_exposed(details: &Value) -> Option<bool> {
+    // 0.4: politicalExposure.status; 0.2/0.3: hasPepStatus.
+    if let Some(status) = details.pointer("/politicalExposure/status").and_then(Value::as_str) {
+        return match status {
+            "isPep" => Some(true),
+            "isNotPep" => Some(false),
+            _ => None,
+        };
+    }
+    details.get("hasPepStatus").and_then(Value::as_bool)
+}
+
+fn entity(details: &Value) -> Entity {
+    let entity_type = match details.get("entityType") {
+        Some(Value::Object(t)) => text(t.get("type")),
+        other => text(other),
+    };
+    Entity {
+        name: text(details.get("name")),
+        entity_type: entity_type.map(|t| camel_case(&t)),
+        identifiers: identifiers(details.get("identifiers")),
+        jurisdiction: details
+            .get("incorporatedInJurisdiction")
+            .or_else(|| details.get("jurisdiction"))
+            .and_then(|j| text(j.get("code")).or_else(|| text(j.get("name")))),
+        founding_date: text(details.get("foundingDate")),
+        dissolution_date: text(details.get("dissolutionDate")),
+        is_component: details.get("isComponent").and_then(Value::as_bool).unwrap_or(false),
+    }
+}
+
+fn person(details: &Value, pointer: &str) -> Result<Person, BodsError> {
+    Ok(Person {
+        person_type: person_type(text(details.get("personType")), &format!("{pointer}/personType"))?,
+        names: names(details.get("names")),
+        identifiers: identifiers(details.get("identifiers")),
+        nationalities: details
+            .get("nationalities")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().filter_map(|n| text(n.get("code")).or_else(|| text(n.get("name")))).collect())
+            .unwrap_or_default(),
+        birth_date: text(details.get("birthDate")),
+        politically_exposed: politically_exposed(details),
+        unspecified_reason: details
+            .get("unspecifiedPersonDetails")
+            .and_then(|u| text(u.get("reason")))
+            .map(|r| camel_case(&r)),
+        is_component: details.get("isComponent").and_then(Value::as_bool).unwrap_or(false),
+    })
+}
+
+/// A 0.4 party: a record id, or an unspecified-record object.
+fn party_04(value: Option<&Value>, pointer: &str) -> Result<Party, BodsError> {
+    match value {
+        Some(Value::String(id)) if !id.is_empty() => Ok(Party::Record(id.clone())),
+        Some(Value::Object(o)) => Ok(Party::Unspecified {
+            reason: text(o.get("reason")).map(|r| camel_case(&r)),
+            description: text(o.get("description")),
+        }),
+        _ => Err(error(pointer, "must be a record id or an unspecified record")),
+    }
+}
+
+/// A 0.2/0.3 party: `describedBy…Statement` or `unspecified`.
+fn party_02(value: Option<&Value>, pointer: &str) -> Result<Party, BodsError> {
+    let Some(Value::Object(o)) = value else { return Err(error(pointer, "must be an object")) };
+    for key in ["describedByEntityStatement", "describedByPersonStatement"] {
+        if let Some(id) = text(o.get(key)) {
+            return Ok(Party::Record(id));
+        }
+    }
+    if let Some(Value::Object(u)) = o.get("unspecified") {
+        return Ok(Party::Unspecified {
+            reason: text(u.get("reason")).map(|r| camel_case(&r)),
+            description: text(u.get("description")),
+        });
+    }
+    Err(error(pointer, "names no statement and says nothing unspecified"))
+}
+
+/// Reads one statement of any BODS version.
+pub fn parse_statement(value: &Value) -> Result<Statement, BodsError> {
+    let Value::Object(o) = value else { return Err(error("", "a statement must be a JSON object")) };
+    let statement_date = text(o.get("statementDate"));
+    if o.contains_key("recordType") || o.contains_key("recordId") {
+        let statement_id = text(o.get("statementId")).ok_or_else(|| error("/statementId", "is missing"))?;
+        let record_id = text(o.get("recordId")).ok_or_else(|| error("/recordId", "is missing"))?;
+        let status = match text(o.get("recordStatus")).as_deref() {
+            Some("closed") => RecordStatus::Closed,
+            Some("updated") => RecordStatus::Updated,
+            _ => RecordStatus::New,
+        };
+        let details = o.get("recordDetails").filter(|d| d.is_object());
+        let kind = text(o.get("recordType"));
+        let details = match (kind.as_deref(), details) {
+            (Some("entity"), Some(d)) => Details::Entity(entity(d)),
+            (Some("person"), Some(d)) => Details::Person(person(d, "/recordDetails")?),
+            (Some("relationship"), Some(d)) => Details::Relationship(Relationship {
+                subject: party_04(d.get("subject"), "/recordDetails/subject")?,
+                interested_party: party_04(d.get("interestedParty"), "/recordDetails/interestedParty")?,
+                interests: interests(d.get("interests")),
+                is_component: d.get("isComponent").and_then(Value::as_bool).unwrap_or(false),
+                component_records: d
+                    .get("componentRecords")
+                    .and_then(Value::as_array)
+                    .map(|l| l.iter().filter_map(|r| text(Some(r))).collect())
+                    .unwrap_or_default(),
+            }),
+            (_, None) => return Err(error("/recordDetails", "is missing")),
+            (other, _) => return Err(error("/recordType", format!("unknown record type {other:?}"))),
+        };
+        return Ok(Statement {
+            statement_id,
+            record_id,
+            version: BodsVersion::Records,
+            status,
+            statement_date,
+            replaces: Vec::new(),
+            details,
+        });
+    }
+    let statement_id = text(o.get("statementID")).ok_or_else(|| error("/statementID", "is missing"))?;
+    let details = match text(o.get("statementType")).as_deref() {
+        Some("entityStatement") => Details::Entity(entity(value)),
+        Some("personStatement") => Details::Person(person(value, "")?),
+        Some("ownershipOrControlStatement") => Details::Relationship(Relationship {
+            subject: party_02(o.get("subject"), "/subject")?,
+            interested_party: party_02(o.get("interestedParty"), "/interestedParty")?,
+            interests: interests(o.get("interests")),
+            is_component: o.get("isComponent").and_then(Value::as_bool).unwrap_or(false),
+            component_records: o
+                .get("componentStatementIDs")
+                .and_then(Value::as_array)
+                .map(|l| l.iter().filter_map(|r| text(Some(r))).collect())
+                .unwrap_or_default(),
+        }),
+        Some(other) => return Err(error("/statementType", format!("unknown statement type `{other}`"))),
+        None => return Err(error("/statementType", "is missing")),
+    };
+    Ok(Statement {
+        record_id: statement_id.clone(),
+        statement_id,
+        version: BodsVersion::Statements,
+        status: RecordStatus::New,
+        statement_date,
+        replaces: o
+            .get("replacesStatements")
+            .and_then(Value::as_array)
+            .map(|l| l.iter().filter_map(|r| text(Some(r))).collect())
+            .unwrap_or_default(),
+        details,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn shares_of_every_version() {
+        assert_eq!(share(Some(&json!({"exact": 60}))), Some(Share::exact(60.0)));
+        let v02 =
+            share(Some(&json!({"minimum": 25, "maximum": 50, "exclusiveMinimum": true, "exclusiveMaximum": false})));
+        assert_eq!(
+            v02,
+            Some(Share { minimum: 25.0, maximum: 50.0, exclusive_minimum: true, exclusive_maximum: false })
+        );
+        let v04 = share(Some(&json!({"exclusiveMinimum": 25, "maximum": 50})));
+        assert_eq!(
+            v04,
+            Some(Share { minimum: 25.0, maximum: 50.0, exclusive_minimum: true, exclusive_maximum: false })
+        );
+        assert_eq!(share(Some(&json!({}))), None);
+    }
+
+    #[test]
+    fn codes_are_camel_cased() {
+        assert_eq!(camel_case("voting-rights"), "votingRights");
+        assert_eq!(camel_case("shareholding"), "shareholding");
+    }
+
+    #[test]
+    fn a_0_2_update_and_a_0_4_unspecified_party() {
+        let v02 = json!({"statementID": "s2", "statementType": "ownershipOrControlStatement",
+            "subject": {"describedByEntityStatement": "e1"},
+            "interestedParty": {"unspecified": {"reason": "interested-party-has-not-provided-information"}},
+            "interests": [{"type": "voting-rights", "interestLevel": "direct", "share": {"exact": 50}}],
+            "replacesStatements": ["s1"]});
+        let s = parse_statement(&v02).unwrap();
+        assert_eq!(s.replaces, ["s1"]);
+        let Details::Relationship(r) = s.details else { panic!() };
+        assert_eq!(
+            r.interested_party,
+            Party::Unspecified { reason: Some("interestedPartyHasNotProvidedInformation".into()), description: None }
+        );
+        assert_eq!(r.interests[0].interest_type.as_deref(), Some("votingRights"));
+
+        let v04 = json!({"statementId": "x", "recordId": "r", "recordType": "relationship", "recordStatus": "closed",
+            "recordDetails": {"subject": "e", "interestedParty": {"reason": "subjectExemptFromDisclosure"}}});
+        let s = parse_statement(&v04).unwrap();
+        assert_eq!(s.status, RecordStatus::Closed);
+    }
+
+    #[test]
+    fn unreadable_statements_say_why() {
+        let e = parse_statement(&json!({"statementID": "s", "statementType": "personStatement"})).unwrap_err();
+        assert_eq!(e.pointer, "/personType");
+        assert!(parse_statement(&json!({"recordId": "r", "statementId": "s", "recordType": "entity"})).is_err());
+    }
+}
