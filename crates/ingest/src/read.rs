@@ -394,17 +394,24 @@ impl<R: Read, E> Reader<'_, R, E> {
                 None => return Err(ScanError::Eof.into()),
             }
             index += 1;
-            match self.scanner.skip_ws()? {
-                Some(b',') => self.scanner.bump(),
-                Some(b']') => {}
-                Some(_) => {
-                    return Err(Structural {
-                        at: self.scanner.position(),
-                        reason: "expected `,` or `]` between array items".into(),
-                    })
-                }
-                None => return Err(ScanError::Eof.into()),
+            self.separator(b']', &|| "between array items".into())?;
+        }
+    }
+
+    /// Consumes a `,` or stops before `close`; anything else is a structural fault.
+    /// (`place` says where, and is only written out on a fault: this runs once per item.)
+    fn separator(&mut self, close: u8, place: &dyn Fn() -> String) -> Result<(), Structural> {
+        match self.scanner.skip_ws()? {
+            Some(b',') => {
+                self.scanner.bump();
+                Ok(())
             }
+            Some(b) if b == close => Ok(()),
+            Some(_) => Err(Structural {
+                at: self.scanner.position(),
+                reason: format!("expected `,` or `{}` {}", close as char, place()),
+            }),
+            None => Err(ScanError::Eof.into()),
         }
     }
 
@@ -475,17 +482,7 @@ impl<R: Read, E> Reader<'_, R, E> {
                 }
                 self.buf = bytes;
             }
-            match self.scanner.skip_ws()? {
-                Some(b',') => self.scanner.bump(),
-                Some(b'}') => {}
-                Some(_) => {
-                    return Err(Structural {
-                        at: self.scanner.position(),
-                        reason: "expected `,` or `}` after a field".into(),
-                    })
-                }
-                None => return Err(ScanError::Eof.into()),
-            }
+            self.separator(b'}', &|| "after a field".into())?;
         }
         if let Some(e) = sink_error {
             return Ok(Some(e));
@@ -596,17 +593,7 @@ impl<R: Read, E> Reader<'_, R, E> {
                 return Ok(Some(e));
             }
             index += 1;
-            match self.scanner.skip_ws()? {
-                Some(b',') => self.scanner.bump(),
-                Some(b']') => {}
-                Some(_) => {
-                    return Err(Structural {
-                        at: self.scanner.position(),
-                        reason: format!("expected `,` or `]` between the items of `{key}`"),
-                    })
-                }
-                None => return Err(ScanError::Eof.into()),
-            }
+            self.separator(b']', &|| format!("between the items of `{key}`"))?;
         }
     }
 }

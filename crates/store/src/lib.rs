@@ -400,7 +400,7 @@ impl Store {
         })
     }
 
-    /// An ocid's releases as stored text, in first-seen order, with their containers.
+    /// An ocid's releases as stored text, in first-seen order, with their containers and warnings.
     fn release_texts_of(&self, ocid: &str) -> Result<Vec<StoredText>> {
         let mut out = Vec::new();
         for entry in self.db.scan_prefix(release_prefix(ocid)) {
@@ -408,26 +408,19 @@ impl Store {
             let envelope =
                 ReleaseEnvelope::decode(&bytes).ok_or_else(|| StoreError::Corrupt(format!("release of {ocid}")))?;
             let json = envelope.json().ok_or_else(|| StoreError::Corrupt(format!("release text of {ocid}")))?;
-            out.push((envelope.seq, envelope.container, json));
+            out.push((envelope.seq, envelope.container, envelope.warnings.to_string(), json));
         }
         out.sort_by_key(|r| r.0);
         Ok(out)
     }
 
-    /// An ocid's full releases, in first-seen order, with their containers and warnings.
+    /// An ocid's full releases, parsed, in first-seen order, with their containers and warnings.
     fn releases_of(&self, ocid: &str) -> Result<Vec<Stored>> {
         let mut out = Vec::new();
-        for entry in self.db.scan_prefix(release_prefix(ocid)) {
-            let (_, bytes) = entry?;
-            let envelope =
-                ReleaseEnvelope::decode(&bytes).ok_or_else(|| StoreError::Corrupt(format!("release of {ocid}")))?;
-            let json = envelope.json().ok_or_else(|| StoreError::Corrupt(format!("release text of {ocid}")))?;
-            let release: Value = serde_json::from_slice(&json)?;
-            let warnings =
-                if envelope.warnings.is_empty() { Vec::new() } else { serde_json::from_str(envelope.warnings)? };
-            out.push((envelope.seq, envelope.container, release, warnings));
+        for (seq, container, warnings, json) in self.release_texts_of(ocid)? {
+            let warnings = if warnings.is_empty() { Vec::new() } else { serde_json::from_str(&warnings)? };
+            out.push((seq, container, serde_json::from_slice(&json)?, warnings));
         }
-        out.sort_by_key(|r| r.0);
         Ok(out)
     }
 
@@ -469,7 +462,7 @@ impl Store {
         let containers: Vec<[u8; 8]> = releases.iter().map(|r| r.1).collect();
         let merger = self.merger_for(rules, &containers, versions)?;
         let mut lights = Vec::with_capacity(releases.len());
-        for (_, _, json) in &releases {
+        for (_, _, _, json) in &releases {
             lights.push(serde_json::from_slice::<Light>(json)?);
         }
         let mut warnings: Vec<Value> = Vec::new();
@@ -752,8 +745,8 @@ impl Store {
     }
 }
 
-/// A release's stored text: first-seen order, container, JSON.
-type StoredText = (u64, [u8; 8], Vec<u8>);
+/// A release's stored text: first-seen order, container, warnings (JSON, or empty), JSON.
+type StoredText = (u64, [u8; 8], String, Vec<u8>);
 
 /// A release read back: first-seen order, container, the release, and its check's warnings.
 type Stored = (u64, [u8; 8], Value, Vec<Value>);
