@@ -3,6 +3,7 @@
 
 mod crash;
 mod ocds;
+mod owners;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -97,3 +97,35 @@ fn print_summary(s: &IngestSummary) {
     let mb = s.bytes_read as f64 / 1e6;
     println!("{mb:.1} MB in {:.2} s ({:.0} releases/s)", s.seconds, s.releases_read as f64 / s.seconds.max(1e-9));
 }
+
+pub fn bods(store: &Store, paths: &[PathBuf], encoding: openreg_ingest::Encoding, json: bool) -> Result<u8> {
+    let inputs = match expand(paths) {
+        Ok(inputs) => inputs,
+        Err(e) => {
+            eprintln!("openreg: {e}");
+            return Ok(1);
+        }
+    };
+    let summary = openreg_ingest::ingest_bods(store, &inputs, encoding)?;
+    if json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        for source in &summary.sources {
+            match &source.error {
+                Some(error) => println!("{}: {error}", source.source),
+                None => println!(
+                    "{}: {} statements read, {} quarantined",
+                    source.source, source.releases_read, source.quarantined
+                ),
+            }
+        }
+        println!("{} new statements stored, {} already held", summary.statements_stored, summary.statements_duplicate);
+        for (warning, count) in &summary.warnings {
+            println!("warning: {warning} ({count} statements)");
+        }
+        if summary.quarantined > 0 {
+            println!("{} quarantined: see `openreg quarantine list`", summary.quarantined);
+        }
+    }
+    Ok(summary.exit_code() as u8)
+}

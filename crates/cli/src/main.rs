@@ -91,6 +91,32 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Who really owns a company: its owners, their owners and so on, to the people at the end of
+    /// every chain, with each one's effective share (shares multiplied along a chain, added across
+    /// chains). Owners nobody names, and circular ownership, are shown as such.
+    ///
+    /// ID is a record id or an identifier such as GB-COH-00507062 or "UA-EDR 12345678".
+    ///
+    /// Example: openreg owners UA-EDR-37609523 --threshold 25
+    Owners {
+        /// The company (record id or identifier).
+        id: String,
+        /// Only owners whose effective share may reach this many percent.
+        #[arg(long, value_name = "PERCENT")]
+        threshold: Option<f64>,
+        /// Ownership as it stood on this date (YYYY-MM-DD) instead of now.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Include ended interests and closed relationships.
+        #[arg(long)]
+        history: bool,
+        /// Follow at most this many layers of ownership.
+        #[arg(long, default_value_t = 64, value_name = "N")]
+        max_depth: usize,
+        /// Machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Tools for release schemas.
     #[command(subcommand)]
     Schema(SchemaCommand),
@@ -133,6 +159,22 @@ enum IngestCommand {
         /// crash; larger: faster).
         #[arg(long, default_value_t = 8, value_name = "MB")]
         batch_mb: usize,
+    },
+    /// Load beneficial-ownership statements (BODS 0.2, 0.3 or 0.4): JSON arrays, JSON Lines or
+    /// gzip, whatever the file is called. Statements that cannot be understood go to the quarantine.
+    ///
+    /// Exit status: 0 when everything was stored, 2 when some input was quarantined, 1 when nothing
+    /// could be read.
+    Bods {
+        /// Files or folders (read recursively) to load; `-` reads standard input.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The text encoding: auto, utf-8, iso-8859-1 or windows-1252.
+        #[arg(long, default_value = "auto")]
+        encoding: openreg_ingest::Encoding,
+        /// Print a JSON summary on standard output instead of the readable one.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -210,6 +252,15 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Demo { keep, json } => demo::run(keep, json),
+        Command::Ingest(IngestCommand::Bods { paths, encoding, json }) => {
+            let store = open_store(&cli.data_dir)?;
+            ingest::bods(&store, &paths, encoding, json)
+        }
+        Command::Owners { id, threshold, as_of, history, max_depth, json } => {
+            let store = open_store(&cli.data_dir)?;
+            let options = openreg_model::ownership::OwnershipOptions { as_of, history, threshold, max_depth };
+            output::owners(&store, &id, &options, json)
+        }
         Command::Compile { schema, json } => {
             let store = open_store(&cli.data_dir)?;
             let rules = load_rules(&schema)?;

@@ -106,3 +106,92 @@ pub fn quarantine(store: &Store, json: bool) -> Result<()> {
     out.flush()?;
     Ok(())
 }
+
+/// Resolves what a person typed (a record id or an identifier) to a record.
+fn resolve_record(store: &Store, id: &str) -> Result<Option<String>> {
+    if store.has_record(id)? {
+        return Ok(Some(id.to_string()));
+    }
+    Ok(store.records_with_identifier(id)?.into_iter().next())
+}
+
+pub fn owners(store: &Store, id: &str, options: &openreg_model::ownership::OwnershipOptions, json: bool) -> Result<u8> {
+    let Some(subject) = resolve_record(store, id)? else {
+        eprintln!("openreg: no company or person with the id or identifier {id} in this registry");
+        return Ok(1);
+    };
+    let graph = store.ownership_graph_above(&subject, options.max_depth)?;
+    let report = graph.ultimate_owners(&subject, options);
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+        return Ok(0);
+    }
+    let name = |record: &str| -> String {
+        if let Some(e) = graph.entity(record) {
+            let ids: Vec<String> = e
+                .identifiers
+                .iter()
+                .filter_map(|i| Some(format!("{} {}", i.scheme.as_deref()?, i.id.as_deref()?)))
+                .collect();
+            let label = e.name.clone().unwrap_or_else(|| record.to_string());
+            return if ids.is_empty() { label } else { format!("{label} ({})", ids.join(", ")) };
+        }
+        if let Some(p) = graph.person(record) {
+            return p.names.first().cloned().unwrap_or_else(|| format!("unnamed person {record}"));
+        }
+        record.to_string()
+    };
+    let share = |min: f64, max: f64| -> String {
+        if (max - min).abs() < 1e-9 {
+            format!("{}%", round(min))
+        } else {
+            format!("{}-{}%", round(min), round(max))
+        }
+    };
+    let chain = |path: &openreg_model::ownership::OwnershipPath| -> String {
+        path.records.iter().map(|r| name(r)).collect::<Vec<_>>().join(" <- ")
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", name(&subject))?;
+    if report.ultimate_owners.is_empty() {
+        writeln!(out, "  no natural person is named at the end of any chain")?;
+    }
+    for owner in &report.ultimate_owners {
+        let declared = match (owner.declared_min, owner.declared_max) {
+            (Some(min), Some(max)) => format!(" (the register declares {})", share(min, max)),
+            _ => String::new(),
+        };
+        writeln!(out, "  {}: effective share {}{declared}", name(&owner.record_id), share(owner.min, owner.max))?;
+        for path in &owner.paths {
+            writeln!(out, "      {} [{}]", chain(path), share(path.min, path.max))?;
+        }
+    }
+    for top in &report.top_entities {
+        writeln!(
+            out,
+            "  owned up to {} by {}, which declares no owners of its own",
+            share(top.min, top.max),
+            name(&top.record_id)
+        )?;
+    }
+    for path in &report.undisclosed {
+        let reason = path.reason.as_deref().unwrap_or("no reason given");
+        writeln!(out, "  UNDISCLOSED owner ({reason}), up to {}: {}", share(path.min, path.max), chain(path))?;
+    }
+    for cycle in &report.cycles {
+        writeln!(
+            out,
+            "  CIRCULAR ownership, followed once: {}",
+            cycle.iter().map(|r| name(r)).collect::<Vec<_>>().join(" <- ")
+        )?;
+    }
+    for path in &report.truncated {
+        writeln!(out, "  chain cut at the depth limit: {}", chain(path))?;
+    }
+    Ok(0)
+}
+
+fn round(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}

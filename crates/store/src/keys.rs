@@ -20,6 +20,16 @@ pub const DIRTY: u8 = b'd';
 pub const PACKAGE: u8 = b'p';
 pub const QUARANTINE: u8 = b'q';
 pub const META: u8 = b'm';
+/// Beneficial-ownership statements: record id, 0, content hash → sequence and packed statement.
+pub const STATEMENT: u8 = b'S';
+/// Statement ids that later 0.2/0.3 statements replace.
+pub const REPLACED: u8 = b'X';
+/// Relationship index: subject record, 0, relationship record.
+pub const OWNED_VIA: u8 = b'O';
+/// Reverse relationship index: interested-party record, 0, relationship record.
+pub const HOLDS_VIA: u8 = b'H';
+/// Identifier index: canonical identifier, 0, record id.
+pub const IDENTIFIER: u8 = b'I';
 
 pub fn prefix(kind: u8) -> [u8; 2] {
     [kind, 0]
@@ -48,6 +58,19 @@ pub fn release_key(ocid: &str, hash: &[u8; 16]) -> Vec<u8> {
 /// The ocid of a release key.
 pub fn release_key_ocid(key: &[u8]) -> &[u8] {
     &key[2..key.len() - 17]
+}
+
+/// `kind`, 0, `a`, 0, `b`: an index entry whose key is the whole fact.
+pub fn pair_key(kind: u8, a: &str, b: &[u8]) -> Vec<u8> {
+    let mut key = ocid_key(kind, a);
+    key.push(0);
+    key.extend_from_slice(b);
+    key
+}
+
+/// Everything under `kind`, 0, `a`, 0.
+pub fn pair_prefix(kind: u8, a: &str) -> Vec<u8> {
+    pair_key(kind, a, b"")
 }
 
 pub fn meta_key(name: &str) -> Vec<u8> {

@@ -2,6 +2,7 @@
 //! releases arrive, and a quarantine for input that could not be used. The only crate that touches sled.
 
 mod keys;
+pub mod owners;
 pub mod time;
 
 use std::collections::{HashMap, HashSet};
