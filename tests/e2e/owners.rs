@@ -53,6 +53,10 @@ fn circular_and_anonymous_owners_are_shown_as_such() {
     assert!(report["ultimate_owners"].as_array().unwrap().is_empty());
     let text = stdout(&openreg(dir.path(), &["owners", &alpha]));
     assert!(text.contains("CIRCULAR ownership"), "{text}");
+    // The reverse question meets the same cycle, once, and never counts past 100%.
+    let holdings = json(&openreg(dir.path(), &["owned-by", &alpha, "--json"]));
+    assert_eq!(holdings["cycles"].as_array().unwrap().len(), 1, "{holdings}");
+    assert!(holdings["holdings"].as_array().unwrap().iter().all(|h| h["max"].as_f64().unwrap() <= 100.0));
 
     let anonymous = serde_json::from_str::<serde_json::Value>(
         &std::fs::read_to_string(fixtures.join("11-anonymous-person.json")).unwrap(),

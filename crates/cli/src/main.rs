@@ -117,6 +117,29 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Everything a person or company owns or controls, directly or through the companies it
+    /// holds, with the effective share in each.
+    ///
+    /// Example: openreg owned-by GB-COH-00507062
+    OwnedBy {
+        /// The person or company (record id or identifier).
+        id: String,
+        /// Only holdings whose effective share may reach this many percent.
+        #[arg(long, value_name = "PERCENT")]
+        threshold: Option<f64>,
+        /// Holdings as they stood on this date (YYYY-MM-DD) instead of now.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Include ended interests and closed relationships.
+        #[arg(long)]
+        history: bool,
+        /// Follow at most this many layers.
+        #[arg(long, default_value_t = 64, value_name = "N")]
+        max_depth: usize,
+        /// Machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Tools for release schemas.
     #[command(subcommand)]
     Schema(SchemaCommand),
@@ -255,6 +278,11 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Ingest(IngestCommand::Bods { paths, encoding, json }) => {
             let store = open_store(&cli.data_dir)?;
             ingest::bods(&store, &paths, encoding, json)
+        }
+        Command::OwnedBy { id, threshold, as_of, history, max_depth, json } => {
+            let store = open_store(&cli.data_dir)?;
+            let options = openreg_model::ownership::OwnershipOptions { as_of, history, threshold, max_depth };
+            output::owned_by(&store, &id, &options, json)
         }
         Command::Owners { id, threshold, as_of, history, max_depth, json } => {
             let store = open_store(&cli.data_dir)?;

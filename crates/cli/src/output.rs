@@ -126,28 +126,8 @@ pub fn owners(store: &Store, id: &str, options: &openreg_model::ownership::Owner
         println!("{}", serde_json::to_string(&report)?);
         return Ok(0);
     }
-    let name = |record: &str| -> String {
-        if let Some(e) = graph.entity(record) {
-            let ids: Vec<String> = e
-                .identifiers
-                .iter()
-                .filter_map(|i| Some(format!("{} {}", i.scheme.as_deref()?, i.id.as_deref()?)))
-                .collect();
-            let label = e.name.clone().unwrap_or_else(|| record.to_string());
-            return if ids.is_empty() { label } else { format!("{label} ({})", ids.join(", ")) };
-        }
-        if let Some(p) = graph.person(record) {
-            return p.names.first().cloned().unwrap_or_else(|| format!("unnamed person {record}"));
-        }
-        record.to_string()
-    };
-    let share = |min: f64, max: f64| -> String {
-        if (max - min).abs() < 1e-9 {
-            format!("{}%", round(min))
-        } else {
-            format!("{}-{}%", round(min), round(max))
-        }
-    };
+    let name = |record: &str| record_label(&graph, record);
+    let share = share_text;
     let chain = |path: &openreg_model::ownership::OwnershipPath| -> String {
         path.records.iter().map(|r| name(r)).collect::<Vec<_>>().join(" <- ")
     };
@@ -194,4 +174,69 @@ pub fn owners(store: &Store, id: &str, options: &openreg_model::ownership::Owner
 fn round(value: f64) -> String {
     let text = format!("{value:.2}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// How a record is shown to a person: its name and identifiers.
+fn record_label(graph: &openreg_model::ownership::OwnershipGraph, record: &str) -> String {
+    if let Some(e) = graph.entity(record) {
+        let ids: Vec<String> = e
+            .identifiers
+            .iter()
+            .filter_map(|i| Some(format!("{} {}", i.scheme.as_deref()?, i.id.as_deref()?)))
+            .collect();
+        let label = e.name.clone().unwrap_or_else(|| record.to_string());
+        return if ids.is_empty() { label } else { format!("{label} ({})", ids.join(", ")) };
+    }
+    if let Some(p) = graph.person(record) {
+        return p.names.first().cloned().unwrap_or_else(|| format!("unnamed person {record}"));
+    }
+    record.to_string()
+}
+
+fn share_text(min: f64, max: f64) -> String {
+    if (max - min).abs() < 1e-9 {
+        format!("{}%", round(min))
+    } else {
+        format!("{}-{}%", round(min), round(max))
+    }
+}
+
+pub fn owned_by(
+    store: &Store,
+    id: &str,
+    options: &openreg_model::ownership::OwnershipOptions,
+    json: bool,
+) -> Result<u8> {
+    let Some(owner) = resolve_record(store, id)? else {
+        eprintln!("openreg: no company or person with the id or identifier {id} in this registry");
+        return Ok(1);
+    };
+    let graph = store.ownership_graph_below(&owner, options.max_depth)?;
+    let report = graph.holdings(&owner, options);
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+        return Ok(0);
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", record_label(&graph, &owner))?;
+    if report.holdings.is_empty() {
+        writeln!(out, "  holds nothing in this registry")?;
+    }
+    for holding in &report.holdings {
+        writeln!(
+            out,
+            "  {}: effective share {}",
+            record_label(&graph, &holding.record_id),
+            share_text(holding.min, holding.max)
+        )?;
+        for path in &holding.paths {
+            let chain: Vec<String> = path.records.iter().map(|r| record_label(&graph, r)).collect();
+            writeln!(out, "      {} [{}]", chain.join(" -> "), share_text(path.min, path.max))?;
+        }
+    }
+    for cycle in &report.cycles {
+        let chain: Vec<String> = cycle.iter().map(|r| record_label(&graph, r)).collect();
+        writeln!(out, "  CIRCULAR ownership, followed once: {}", chain.join(" -> "))?;
+    }
+    Ok(0)
 }

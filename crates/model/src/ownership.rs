@@ -278,6 +278,68 @@ impl OwnershipGraph {
     }
 }
 
+/// What a person or entity owns or controls, directly or through others.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HoldingsReport {
+    pub owner: String,
+    /// Every entity reached, with the owner's effective share in it and the chains.
+    pub holdings: Vec<UltimateOwner>,
+    pub cycles: Vec<Vec<String>>,
+    pub truncated: Vec<OwnershipPath>,
+}
+
+impl OwnershipGraph {
+    /// Everything `owner` holds, directly or through the entities it holds, with effective shares.
+    pub fn holdings(&self, owner: &str, options: &OwnershipOptions) -> HoldingsReport {
+        let mut report = HoldingsReport { owner: owner.to_string(), ..HoldingsReport::default() };
+        let mut walk = Walk { records: vec![owner.to_string()], relationships: Vec::new() };
+        let mut holdings = Vec::new();
+        self.walk_down(owner, 100.0, 100.0, options, &mut walk, &mut report, &mut holdings);
+        holdings.retain(|h: &UltimateOwner| options.threshold.is_none_or(|t| h.max >= t));
+        report.holdings = holdings;
+        report
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn walk_down(
+        &self,
+        node: &str,
+        min: f64,
+        max: f64,
+        options: &OwnershipOptions,
+        walk: &mut Walk,
+        report: &mut HoldingsReport,
+        holdings: &mut Vec<UltimateOwner>,
+    ) {
+        let Some(relationship_ids) = self.held_by.get(node) else { return };
+        for relationship_id in relationship_ids {
+            let Some((relationship, share)) = self.edge(relationship_id, options) else { continue };
+            let Party::Record(subject) = &relationship.subject else { continue };
+            let (min, max) = (min * share.minimum / 100.0, max * share.maximum / 100.0);
+            walk.relationships.push(relationship_id.clone());
+            if walk.records.contains(subject) {
+                let start = walk.records.iter().position(|r| r == subject).expect("on the walk");
+                let mut cycle = walk.records[start..].to_vec();
+                cycle.push(subject.clone());
+                if !report.cycles.contains(&cycle) {
+                    report.cycles.push(cycle);
+                }
+            } else {
+                let name = self.entities.get(subject).and_then(|e| e.name.clone());
+                add(holdings, subject, name, "entity", walk.path(Some(subject), min, max, None));
+                if walk.relationships.len() >= options.max_depth {
+                    report.truncated.push(walk.path(Some(subject), min, max, Some("depth limit".into())));
+                } else {
+                    walk.records.push(subject.clone());
+                    self.walk_down(subject, min, max, options, walk, report, holdings);
+                    walk.records.pop();
+                }
+            }
+            walk.relationships.pop();
+        }
+    }
+}
+
 /// The chain being walked.
 struct Walk {
     records: Vec<String>,
@@ -380,6 +442,26 @@ mod tests {
         assert_eq!(report.cycles, [vec!["A".to_string(), "B".into(), "A".into()]]);
         let p = &report.ultimate_owners[0];
         assert!((p.max - 50.0).abs() < 1e-9, "{p:?}");
+    }
+
+    #[test]
+    fn holdings_follow_chains_down() {
+        let graph = OwnershipGraph::from_statements([
+            entity("A"),
+            entity("B"),
+            entity("C"),
+            person("P"),
+            owns("r1", "P", "A", json!({"exact": 50})),
+            owns("r2", "A", "B", json!({"exact": 40})),
+            owns("r3", "B", "C", json!({"exact": 100})),
+            owns("r4", "C", "A", json!({"exact": 10})),
+        ]);
+        let report = graph.holdings("P", &OwnershipOptions::default());
+        let share = |id: &str| report.holdings.iter().find(|h| h.record_id == id).map(|h| h.max).unwrap();
+        assert!((share("A") - 50.0).abs() < 1e-9);
+        assert!((share("B") - 20.0).abs() < 1e-9);
+        assert!((share("C") - 20.0).abs() < 1e-9);
+        assert_eq!(report.cycles.len(), 1, "C holds A: a cycle, followed once");
     }
 
     #[test]

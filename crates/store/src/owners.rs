@@ -115,9 +115,20 @@ impl Store {
         Ok(out)
     }
 
+    /// The part of the register below `owner` (what it holds, what those hold, …), as a graph.
+    pub fn ownership_graph_below(&self, owner: &str, max_depth: usize) -> Result<OwnershipGraph> {
+        self.ownership_graph(owner, max_depth, HOLDS_VIA)
+    }
+
     /// The part of the register above `subject` (its owners, theirs, and so on, to `max_depth`
     /// layers), as a graph; loaded breadth-first, each record once, so cycles cannot loop.
     pub fn ownership_graph_above(&self, subject: &str, max_depth: usize) -> Result<OwnershipGraph> {
+        self.ownership_graph(subject, max_depth, OWNED_VIA)
+    }
+
+    /// Loads the graph around `start` along one index (owners or holdings), breadth-first.
+    fn ownership_graph(&self, start: &str, max_depth: usize, direction: u8) -> Result<OwnershipGraph> {
+        let subject = start;
         let mut statements = Vec::new();
         let mut seen = HashSet::new();
         let mut queue = VecDeque::from([(subject.to_string(), 0usize)]);
@@ -127,7 +138,7 @@ impl Store {
             if depth >= max_depth {
                 continue;
             }
-            let prefix = pair_prefix(OWNED_VIA, &record);
+            let prefix = pair_prefix(direction, &record);
             for entry in self.db.scan_prefix(&prefix) {
                 let (key, _) = entry?;
                 let relationship = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
@@ -136,9 +147,10 @@ impl Store {
                 }
                 for (statement, _) in self.statements_of(&relationship)? {
                     if let Details::Relationship(r) = &statement.details {
-                        if let Party::Record(owner) = &r.interested_party {
-                            if seen.insert(owner.clone()) {
-                                queue.push_back((owner.clone(), depth + 1));
+                        let next = if direction == OWNED_VIA { &r.interested_party } else { &r.subject };
+                        if let Party::Record(next) = next {
+                            if seen.insert(next.clone()) {
+                                queue.push_back((next.clone(), depth + 1));
                             }
                         }
                     }
