@@ -101,21 +101,8 @@ enum Command {
     Owners {
         /// The company (record id or identifier).
         id: String,
-        /// Only owners whose effective share may reach this many percent.
-        #[arg(long, value_name = "PERCENT")]
-        threshold: Option<f64>,
-        /// Ownership as it stood on this date (YYYY-MM-DD) instead of now.
-        #[arg(long, value_name = "DATE")]
-        as_of: Option<String>,
-        /// Include ended interests and closed relationships.
-        #[arg(long)]
-        history: bool,
-        /// Follow at most this many layers of ownership.
-        #[arg(long, default_value_t = 64, value_name = "N")]
-        max_depth: usize,
-        /// Machine-readable JSON.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        walk: OwnershipArgs,
     },
     /// Everything a person or company owns or controls, directly or through the companies it
     /// holds, with the effective share in each.
@@ -124,21 +111,8 @@ enum Command {
     OwnedBy {
         /// The person or company (record id or identifier).
         id: String,
-        /// Only holdings whose effective share may reach this many percent.
-        #[arg(long, value_name = "PERCENT")]
-        threshold: Option<f64>,
-        /// Holdings as they stood on this date (YYYY-MM-DD) instead of now.
-        #[arg(long, value_name = "DATE")]
-        as_of: Option<String>,
-        /// Include ended interests and closed relationships.
-        #[arg(long)]
-        history: bool,
-        /// Follow at most this many layers.
-        #[arg(long, default_value_t = 64, value_name = "N")]
-        max_depth: usize,
-        /// Machine-readable JSON.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        walk: OwnershipArgs,
     },
     /// Tools for release schemas.
     #[command(subcommand)]
@@ -199,6 +173,37 @@ enum IngestCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// How `owners` and `owned-by` walk the ownership chains.
+#[derive(clap::Args)]
+struct OwnershipArgs {
+    /// Only what may reach this effective share, in percent.
+    #[arg(long, value_name = "PERCENT")]
+    threshold: Option<f64>,
+    /// Ownership as it stood on this date (YYYY-MM-DD) instead of now.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// Include ended interests and closed relationships.
+    #[arg(long)]
+    history: bool,
+    /// Follow at most this many layers of ownership.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    max_depth: usize,
+    /// Machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl OwnershipArgs {
+    fn options(&self) -> openreg_model::ownership::OwnershipOptions {
+        openreg_model::ownership::OwnershipOptions {
+            as_of: self.as_of.clone(),
+            history: self.history,
+            threshold: self.threshold,
+            max_depth: self.max_depth,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -279,15 +284,13 @@ fn run(cli: Cli) -> Result<u8> {
             let store = open_store(&cli.data_dir)?;
             ingest::bods(&store, &paths, encoding, json)
         }
-        Command::OwnedBy { id, threshold, as_of, history, max_depth, json } => {
+        Command::OwnedBy { id, walk } => {
             let store = open_store(&cli.data_dir)?;
-            let options = openreg_model::ownership::OwnershipOptions { as_of, history, threshold, max_depth };
-            output::owned_by(&store, &id, &options, json)
+            output::owned_by(&store, &id, &walk.options(), walk.json)
         }
-        Command::Owners { id, threshold, as_of, history, max_depth, json } => {
+        Command::Owners { id, walk } => {
             let store = open_store(&cli.data_dir)?;
-            let options = openreg_model::ownership::OwnershipOptions { as_of, history, threshold, max_depth };
-            output::owners(&store, &id, &options, json)
+            output::owners(&store, &id, &walk.options(), walk.json)
         }
         Command::Compile { schema, json } => {
             let store = open_store(&cli.data_dir)?;

@@ -46,16 +46,7 @@ impl Light {
             Light::Bool(false) => out.extend_from_slice(b"false"),
             Light::Number(text) => out.extend_from_slice(text.as_bytes()),
             Light::String(s) => write_str(out, s),
-            Light::Array(items) => {
-                out.push(b'[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    item.write_json(out);
-                }
-                out.push(b']');
-            }
+            Light::Array(items) => write_array(out, items),
             Light::Object(fields) => {
                 out.push(b'{');
                 for (i, (key, value)) in fields.iter().enumerate() {
@@ -76,6 +67,18 @@ impl Light {
         self.write_json(&mut out);
         String::from_utf8(out).expect("JSON text is UTF-8")
     }
+}
+
+/// Writes a JSON array of values.
+pub fn write_array(out: &mut Vec<u8>, items: &[Light]) {
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        item.write_json(out);
+    }
+    out.push(b']');
 }
 
 /// Writes a JSON string literal, escaped as serde_json escapes.

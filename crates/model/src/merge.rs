@@ -14,7 +14,7 @@ use indexmap::{Equivalent, IndexMap};
 use serde_json::Value;
 
 use crate::error::MergeError;
-use crate::light::{write_str, Light};
+use crate::light::{write_array, write_str, Light};
 use crate::rules::{MergeRules, Rule, RuleNode};
 
 /// Field names and ids are hashed at every node of every release: a fast seeded hasher (still
@@ -421,27 +421,12 @@ impl<L> State<L> {
         L: LeafValue,
     {
         out.push(b'{');
-        let mut first = true;
         if let Some(ocid) = ocid {
             out.extend_from_slice(b"\"ocid\":");
             ocid.write_json(out);
-            first = false;
         }
-        for (part, child) in &self.root.children {
-            let Part::Field(key) = part else {
-                return Err(inconsistent("", "array", "object"));
-            };
-            if (ocid.is_some() && key == "ocid") || !renders(child) {
-                continue;
-            }
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            write_str(out, key);
-            out.push(b':');
-            write_node(child, out, &Path { parent: None, key })?;
-        }
+        // A versioned release gives its unversioned ocid above, not again.
+        write_fields(&self.root.children, out, None, ocid.is_some(), |key| ocid.is_some() && key == "ocid")?;
         out.push(b'}');
         Ok(())
     }
@@ -467,14 +452,7 @@ impl LeafValue for Vec<Light> {
         false
     }
     fn write(&self, out: &mut Vec<u8>) {
-        out.push(b'[');
-        for (i, entry) in self.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            entry.write_json(out);
-        }
-        out.push(b']');
+        write_array(out, self)
     }
 }
 
@@ -519,6 +497,34 @@ fn renders<L: LeafValue>(node: &Node<L>) -> bool {
     !node.children.is_empty() || node.leaf.as_ref().is_some_and(|leaf| !leaf.is_removed())
 }
 
+/// Writes an object's fields (`"key":value`, comma-separated), leaving out removed fields and
+/// those `skip` names. `written` says whether a field was already written before them.
+fn write_fields<L: LeafValue>(
+    children: &IndexMap<Part, Node<L>, FastHash>,
+    out: &mut Vec<u8>,
+    parent: Option<&Path<'_>>,
+    mut written: bool,
+    skip: impl Fn(&str) -> bool,
+) -> Result<(), MergeError> {
+    for (part, child) in children {
+        let Part::Field(key) = part else {
+            let at = parent.map(|p| p.to_string()).unwrap_or_default();
+            return Err(inconsistent(&at, "an object", "an array"));
+        };
+        if skip(key) || !renders(child) {
+            continue;
+        }
+        if written {
+            out.push(b',');
+        }
+        written = true;
+        write_str(out, key);
+        out.push(b':');
+        write_node(child, out, &Path { parent, key })?;
+    }
+    Ok(())
+}
+
 /// Unflattens one node into JSON text. Only called on nodes that [`renders`].
 fn write_node<L: LeafValue>(node: &Node<L>, out: &mut Vec<u8>, path: &Path<'_>) -> Result<(), MergeError> {
     if node.children.is_empty() {
@@ -538,20 +544,7 @@ fn write_node<L: LeafValue>(node: &Node<L>, out: &mut Vec<u8>, path: &Path<'_>) 
     let items = node.children.keys().filter(|p| matches!(p, Part::Item(_))).count();
     if items == 0 {
         out.push(b'{');
-        let mut first = true;
-        for (part, child) in &node.children {
-            let Part::Field(key) = part else { unreachable!() };
-            if !renders(child) {
-                continue;
-            }
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            write_str(out, key);
-            out.push(b':');
-            write_node(child, out, &Path { parent: Some(path), key })?;
-        }
+        write_fields(&node.children, out, Some(path), false, |_| false)?;
         out.push(b'}');
         Ok(())
     } else if items == node.children.len() {
@@ -561,27 +554,13 @@ fn write_node<L: LeafValue>(node: &Node<L>, out: &mut Vec<u8>, path: &Path<'_>) 
                 out.push(b',');
             }
             out.push(b'{');
-            let mut first = true;
             if let Some(id) = &item.item_id {
                 out.extend_from_slice(b"\"id\":");
                 id.write_json(out);
-                first = false;
             }
-            for (part, child) in &item.children {
-                let Part::Field(key) = part else {
-                    return Err(inconsistent(&path.to_string(), "an object", "an array"));
-                };
-                if (item.item_id.is_some() && key == "id") || !renders(child) {
-                    continue;
-                }
-                if !first {
-                    out.push(b',');
-                }
-                first = false;
-                write_str(out, key);
-                out.push(b':');
-                write_node(child, out, &Path { parent: Some(path), key })?;
-            }
+            // The item's first `id` is written above; later values of it do not move it.
+            let has_id = item.item_id.is_some();
+            write_fields(&item.children, out, Some(path), has_id, |key| has_id && key == "id")?;
             out.push(b'}');
         }
         out.push(b']');

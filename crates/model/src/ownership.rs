@@ -232,10 +232,7 @@ impl OwnershipGraph {
                     report.undisclosed.push(walk.path(None, min, max, reason.clone()));
                 }
                 Party::Record(owner) => {
-                    if walk.records.contains(owner) {
-                        let start = walk.records.iter().position(|r| r == owner).expect("on the walk");
-                        let mut cycle = walk.records[start..].to_vec();
-                        cycle.push(owner.clone());
+                    if let Some(cycle) = walk.cycle_to(owner) {
                         if !report.cycles.contains(&cycle) {
                             report.cycles.push(cycle);
                         }
@@ -317,10 +314,7 @@ impl OwnershipGraph {
             let Party::Record(subject) = &relationship.subject else { continue };
             let (min, max) = (min * share.minimum / 100.0, max * share.maximum / 100.0);
             walk.relationships.push(relationship_id.clone());
-            if walk.records.contains(subject) {
-                let start = walk.records.iter().position(|r| r == subject).expect("on the walk");
-                let mut cycle = walk.records[start..].to_vec();
-                cycle.push(subject.clone());
+            if let Some(cycle) = walk.cycle_to(subject) {
                 if !report.cycles.contains(&cycle) {
                     report.cycles.push(cycle);
                 }
@@ -347,6 +341,14 @@ struct Walk {
 }
 
 impl Walk {
+    /// The cycle closed by stepping to `record`, when it is already on the walk.
+    fn cycle_to(&self, record: &String) -> Option<Vec<String>> {
+        let start = self.records.iter().position(|r| r == record)?;
+        let mut cycle = self.records[start..].to_vec();
+        cycle.push(record.clone());
+        Some(cycle)
+    }
+
     fn path(&self, owner: Option<&String>, min: f64, max: f64, reason: Option<String>) -> OwnershipPath {
         let mut records = self.records.clone();
         records.extend(owner.cloned());
