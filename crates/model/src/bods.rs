@@ -6,7 +6,11 @@
 //! record id: a 0.2/0.3 statement is its own record, and what it replaces is remembered so that the
 //! current state can be derived.
 
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 use serde_json::Value;
+
+use crate::release::Problem;
 
 /// Which BODS model a statement follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -334,9 +338,25 @@ fn entity(details: &Value) -> Entity {
     }
 }
 
-fn person(details: &Value, pointer: &str) -> Result<Person, BodsError> {
+/// Reads a person. `lenient` is for BODS 0.1, where `personType` was optional: a person without one
+/// is read as known when named and as unknown otherwise, with a warning.
+fn person(details: &Value, pointer: &str, lenient: bool, warnings: &mut Vec<Problem>) -> Result<Person, BodsError> {
+    let code = text(details.get("personType"));
+    let person_type = match code {
+        None if lenient => {
+            let named = !names(details.get("names")).is_empty();
+            let (kind, read_as) =
+                if named { (PersonType::Known, "knownPerson") } else { (PersonType::Unknown, "unknownPerson") };
+            warnings.push(Problem {
+                pointer: format!("{pointer}/personType"),
+                reason: format!("{NO_PERSON_TYPE}: read as {read_as}"),
+            });
+            kind
+        }
+        code => person_type(code, &format!("{pointer}/personType"))?,
+    };
     Ok(Person {
-        person_type: person_type(text(details.get("personType")), &format!("{pointer}/personType"))?,
+        person_type,
         names: names(details.get("names")),
         identifiers: identifiers(details.get("identifiers")),
         nationalities: details
@@ -383,12 +403,54 @@ fn party_02(value: Option<&Value>, pointer: &str) -> Result<Party, BodsError> {
     Err(error(pointer, "names no statement and says nothing unspecified"))
 }
 
+/// What openreg tolerates in real registers' statements, as the warnings it records (and counts
+/// in an ingest's summary).
+pub const SHORT_ID: &str = "statement id shorter than 32 characters";
+pub const NO_PUBLICATION_DETAILS: &str = "no publicationDetails";
+pub const NO_BODS_VERSION: &str = "publicationDetails without bodsVersion";
+pub const NO_PERSON_TYPE: &str = "no personType (BODS 0.1)";
+
+/// A statement as read, with what openreg tolerated in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadStatement {
+    pub statement: Statement,
+    /// Deviations from the standard that openreg can live with, located by JSON pointers.
+    pub warnings: Vec<Problem>,
+}
+
 /// Reads one statement of any BODS version.
 pub fn parse_statement(value: &Value) -> Result<Statement, BodsError> {
+    read_statement(value).map(|read| read.statement)
+}
+
+/// Reads one statement of any BODS version, and says what it tolerated: statement ids shorter than
+/// the standard's 32 characters, missing `publicationDetails` or `bodsVersion`, and BODS 0.1
+/// persons without a `personType`. What cannot be understood is an error.
+pub fn read_statement(value: &Value) -> Result<ReadStatement, BodsError> {
     let Value::Object(o) = value else { return Err(error("", "a statement must be a JSON object")) };
+    let mut warnings = Vec::new();
+    let bods_version = match o.get("publicationDetails") {
+        None => {
+            warnings.push(Problem { pointer: "/publicationDetails".into(), reason: NO_PUBLICATION_DETAILS.into() });
+            None
+        }
+        Some(details) => {
+            let version = text(details.get("bodsVersion"));
+            if version.is_none() {
+                warnings.push(Problem {
+                    pointer: "/publicationDetails/bodsVersion".into(),
+                    reason: NO_BODS_VERSION.into(),
+                });
+            }
+            version
+        }
+    };
     let statement_date = text(o.get("statementDate"));
-    if o.contains_key("recordType") || o.contains_key("recordId") {
+    let statement = if is_record_model(o) {
         let statement_id = text(o.get("statementId")).ok_or_else(|| error("/statementId", "is missing"))?;
+        if statement_id.chars().count() < 32 {
+            warnings.push(Problem { pointer: "/statementId".into(), reason: SHORT_ID.into() });
+        }
         let record_id = text(o.get("recordId")).ok_or_else(|| error("/recordId", "is missing"))?;
         let status = match text(o.get("recordStatus")).as_deref() {
             Some("closed") => RecordStatus::Closed,
@@ -399,7 +461,7 @@ pub fn parse_statement(value: &Value) -> Result<Statement, BodsError> {
         let kind = text(o.get("recordType"));
         let details = match (kind.as_deref(), details) {
             (Some("entity"), Some(d)) => Details::Entity(entity(d)),
-            (Some("person"), Some(d)) => Details::Person(person(d, "/recordDetails")?),
+            (Some("person"), Some(d)) => Details::Person(person(d, "/recordDetails", false, &mut warnings)?),
             (Some("relationship"), Some(d)) => Details::Relationship(Relationship {
                 subject: party_04(d.get("subject"), "/recordDetails/subject")?,
                 interested_party: party_04(d.get("interestedParty"), "/recordDetails/interestedParty")?,
@@ -414,7 +476,7 @@ pub fn parse_statement(value: &Value) -> Result<Statement, BodsError> {
             (_, None) => return Err(error("/recordDetails", "is missing")),
             (other, _) => return Err(error("/recordType", format!("unknown record type {other:?}"))),
         };
-        return Ok(Statement {
+        Statement {
             statement_id,
             record_id,
             version: BodsVersion::Records,
@@ -422,39 +484,79 @@ pub fn parse_statement(value: &Value) -> Result<Statement, BodsError> {
             statement_date,
             replaces: Vec::new(),
             details,
-        });
-    }
-    let statement_id = text(o.get("statementID")).ok_or_else(|| error("/statementID", "is missing"))?;
-    let details = match text(o.get("statementType")).as_deref() {
-        Some("entityStatement") => Details::Entity(entity(value)),
-        Some("personStatement") => Details::Person(person(value, "")?),
-        Some("ownershipOrControlStatement") => Details::Relationship(Relationship {
-            subject: party_02(o.get("subject"), "/subject")?,
-            interested_party: party_02(o.get("interestedParty"), "/interestedParty")?,
-            interests: interests(o.get("interests")),
-            is_component: o.get("isComponent").and_then(Value::as_bool).unwrap_or(false),
-            component_records: o
-                .get("componentStatementIDs")
+        }
+    } else {
+        let statement_id = text(o.get("statementID")).ok_or_else(|| error("/statementID", "is missing"))?;
+        if statement_id.chars().count() < 32 {
+            warnings.push(Problem { pointer: "/statementID".into(), reason: SHORT_ID.into() });
+        }
+        // Statements that declare no version are BODS 0.1, as lib-cove-bods reads them.
+        let lenient = bods_version.is_none();
+        let details = match text(o.get("statementType")).as_deref() {
+            Some("entityStatement") => Details::Entity(entity(value)),
+            Some("personStatement") => Details::Person(person(value, "", lenient, &mut warnings)?),
+            Some("ownershipOrControlStatement") => Details::Relationship(Relationship {
+                subject: party_02(o.get("subject"), "/subject")?,
+                interested_party: party_02(o.get("interestedParty"), "/interestedParty")?,
+                interests: interests(o.get("interests")),
+                is_component: o.get("isComponent").and_then(Value::as_bool).unwrap_or(false),
+                component_records: o
+                    .get("componentStatementIDs")
+                    .and_then(Value::as_array)
+                    .map(|l| l.iter().filter_map(|r| text(Some(r))).collect())
+                    .unwrap_or_default(),
+            }),
+            Some(other) => return Err(error("/statementType", format!("unknown statement type `{other}`"))),
+            None => return Err(error("/statementType", "is missing")),
+        };
+        Statement {
+            record_id: statement_id.clone(),
+            statement_id,
+            version: BodsVersion::Statements,
+            status: RecordStatus::New,
+            statement_date,
+            replaces: o
+                .get("replacesStatements")
                 .and_then(Value::as_array)
                 .map(|l| l.iter().filter_map(|r| text(Some(r))).collect())
                 .unwrap_or_default(),
-        }),
-        Some(other) => return Err(error("/statementType", format!("unknown statement type `{other}`"))),
-        None => return Err(error("/statementType", "is missing")),
+            details,
+        }
     };
-    Ok(Statement {
-        record_id: statement_id.clone(),
-        statement_id,
-        version: BodsVersion::Statements,
-        status: RecordStatus::New,
-        statement_date,
-        replaces: o
-            .get("replacesStatements")
-            .and_then(Value::as_array)
-            .map(|l| l.iter().filter_map(|r| text(Some(r))).collect())
-            .unwrap_or_default(),
-        details,
-    })
+    Ok(ReadStatement { statement, warnings })
+}
+
+/// 0.4 statements describe records; earlier ones are statements of their own.
+fn is_record_model(o: &serde_json::Map<String, Value>) -> bool {
+    o.contains_key("recordType") || o.contains_key("recordId")
+}
+
+/// The few fields that say which BODS version a statement follows; the rest is skipped unread.
+#[derive(Deserialize)]
+struct VersionHead {
+    #[serde(default, rename = "publicationDetails")]
+    publication_details: Option<Value>,
+    #[serde(default, rename = "recordId")]
+    record_id: Option<IgnoredAny>,
+    #[serde(default, rename = "recordType")]
+    record_type: Option<IgnoredAny>,
+}
+
+/// The BODS version a statement's JSON text follows, as lib-cove-bods decides it: its
+/// `publicationDetails.bodsVersion`; where it declares none, 0.4 for the record model and 0.1 for
+/// the statement model. `None` when the text is not a JSON object.
+pub fn bods_version(json: &[u8]) -> Option<String> {
+    // serde reads a struct from an array too: only objects are statements.
+    if json.trim_ascii_start().first() != Some(&b'{') {
+        return None;
+    }
+    let head: VersionHead = serde_json::from_slice(json).ok()?;
+    if let Some(version) = head.publication_details.as_ref().and_then(|d| d.get("bodsVersion")).and_then(Value::as_str)
+    {
+        return Some(version.to_string());
+    }
+    let record_model = head.record_id.is_some() || head.record_type.is_some();
+    Some(if record_model { "0.4" } else { "0.1" }.to_string())
 }
 
 #[cfg(test)]
@@ -508,9 +610,51 @@ mod tests {
     }
 
     #[test]
+    fn what_is_tolerated_is_said() {
+        let id = "e5b1f5a2-2d2f-4f8c-9d51-0f3e4b7c1a20";
+        let clean = json!({"statementID": id, "statementType": "entityStatement", "entityType": "registeredEntity",
+            "publicationDetails": {"bodsVersion": "0.2", "publicationDate": "2020-01-01", "publisher": {"name": "x"}}});
+        assert!(read_statement(&clean).unwrap().warnings.is_empty());
+
+        let short = json!({"statementId": "s1", "recordId": "r", "recordType": "entity",
+            "publicationDetails": {"publicationDate": "2024-01-01"}, "recordDetails": {"name": "A"}});
+        let read = read_statement(&short).unwrap();
+        let reasons: Vec<(&str, &str)> =
+            read.warnings.iter().map(|w| (w.pointer.as_str(), w.reason.as_str())).collect();
+        assert_eq!(reasons, [("/publicationDetails/bodsVersion", NO_BODS_VERSION), ("/statementId", SHORT_ID)]);
+
+        // BODS 0.1: no publicationDetails, and personType was optional.
+        let named = json!({"statementID": id, "statementType": "personStatement", "names": [{"fullName": "A B"}]});
+        let read = read_statement(&named).unwrap();
+        let Details::Person(p) = &read.statement.details else { panic!() };
+        assert_eq!(p.person_type, PersonType::Known);
+        assert_eq!(read.warnings[0].reason, NO_PUBLICATION_DETAILS);
+        assert_eq!(read.warnings[1].pointer, "/personType");
+        assert_eq!(read.warnings[1].reason, "no personType (BODS 0.1): read as knownPerson");
+        let unnamed = json!({"statementID": id, "statementType": "personStatement"});
+        let Details::Person(p) = read_statement(&unnamed).unwrap().statement.details else { panic!() };
+        assert_eq!(p.person_type, PersonType::Unknown);
+        // From 0.2 on, personType is required: a statement that declares its version must have one.
+        let v02 = json!({"statementID": id, "statementType": "personStatement", "publicationDetails": {"bodsVersion": "0.2"}});
+        assert_eq!(read_statement(&v02).unwrap_err().pointer, "/personType");
+    }
+
+    #[test]
+    fn versions_as_lib_cove_bods_reads_them() {
+        assert_eq!(
+            bods_version(br#"{"statementID":"s","publicationDetails":{"bodsVersion":"0.3"}}"#).as_deref(),
+            Some("0.3")
+        );
+        assert_eq!(bods_version(br#"{"statementID":"s","statementType":"entityStatement"}"#).as_deref(), Some("0.1"));
+        assert_eq!(bods_version(br#"{"statementId":"s","recordId":"r"}"#).as_deref(), Some("0.4"));
+        assert_eq!(bods_version(b"[1]"), None);
+    }
+
+    #[test]
     fn unreadable_statements_say_why() {
-        let e = parse_statement(&json!({"statementID": "s", "statementType": "personStatement"})).unwrap_err();
-        assert_eq!(e.pointer, "/personType");
+        let e = parse_statement(&json!({"statementID": "s", "statementType": "mystery"})).unwrap_err();
+        assert_eq!((e.pointer.as_str(), e.reason.as_str()), ("/statementType", "unknown statement type `mystery`"));
+        assert_eq!(parse_statement(&json!({"statementType": "entityStatement"})).unwrap_err().pointer, "/statementID");
         assert!(parse_statement(&json!({"recordId": "r", "statementId": "s", "recordType": "entity"})).is_err());
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::bods::{
-    Details, Directness, Entity, Party, Person, PersonType, RecordStatus, Relationship, Share, Statement,
+    Details, Directness, Entity, Interest, Party, Person, PersonType, RecordStatus, Relationship, Share, Statement,
 };
 
 /// How to walk the graph.
@@ -42,6 +42,9 @@ pub struct OwnershipPath {
     /// Why the chain ends without a named owner, where it does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What the register says about an owner it does not name, in its own words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// An owner at the end of the chains: a person, or an entity with no declared owners.
@@ -138,8 +141,9 @@ impl OwnershipGraph {
         self.persons.get(record_id)
     }
 
-    /// Whether a relationship counts under the options, and the share it carries (unknown: 0-100).
-    fn edge(&self, relationship_id: &str, options: &OwnershipOptions) -> Option<(&Relationship, Share)> {
+    /// A relationship that counts under the options (not closed, an interest active), with its
+    /// active interests.
+    fn active(&self, relationship_id: &str, options: &OwnershipOptions) -> Option<(&Relationship, Vec<&Interest>)> {
         let (relationship, closed) = self.relationships.get(relationship_id)?;
         if *closed && !options.history {
             return None;
@@ -161,11 +165,18 @@ impl OwnershipGraph {
         if !relationship.interests.is_empty() && active.is_empty() {
             return None;
         }
-        // An indirect relationship that summarises a chain present in the register is not walked:
-        // the chain is, and counting both would count the same ownership twice.
-        let summary = active.iter().any(|i| i.directness == Directness::Indirect)
-            && !relationship.component_records.is_empty()
-            && relationship.component_records.iter().any(|c| self.relationships.contains_key(c));
+        Some((relationship, active))
+    }
+
+    /// Whether a relationship counts under the options, and the share it carries (unknown: 0-100).
+    fn edge(&self, relationship_id: &str, options: &OwnershipOptions) -> Option<(&Relationship, Share)> {
+        let (relationship, active) = self.active(relationship_id, options)?;
+        // A relationship that lists the records of a chain (`componentRecords`,
+        // `componentStatementIDs`) summarises it. Where a link of that chain is in the register and
+        // counts, the chain is walked and the summary is not: counting both would count the same
+        // ownership twice. The summary need not say its interest is indirect (lib-cove-bods' own
+        // valid example gives it no interests at all).
+        let summary = relationship.component_records.iter().any(|c| self.active(c, options).is_some());
         if summary {
             return None;
         }
@@ -228,8 +239,9 @@ impl OwnershipGraph {
             let (min, max) = (min * share.minimum / 100.0, max * share.maximum / 100.0);
             walk.relationships.push(relationship_id.clone());
             match &relationship.interested_party {
-                Party::Unspecified { reason, .. } => {
-                    report.undisclosed.push(walk.path(None, min, max, reason.clone()));
+                Party::Unspecified { reason, description } => {
+                    let path = walk.path(None, min, max, reason.clone());
+                    report.undisclosed.push(OwnershipPath { description: description.clone(), ..path });
                 }
                 Party::Record(owner) => {
                     if let Some(cycle) = walk.cycle_to(owner) {
@@ -352,7 +364,7 @@ impl Walk {
     fn path(&self, owner: Option<&String>, min: f64, max: f64, reason: Option<String>) -> OwnershipPath {
         let mut records = self.records.clone();
         records.extend(owner.cloned());
-        OwnershipPath { records, relationships: self.relationships.clone(), min, max, reason }
+        OwnershipPath { records, relationships: self.relationships.clone(), min, max, reason, description: None }
     }
 }
 
@@ -464,6 +476,54 @@ mod tests {
         assert!((share("B") - 20.0).abs() < 1e-9);
         assert!((share("C") - 20.0).abs() < 1e-9);
         assert_eq!(report.cycles.len(), 1, "C holds A: a cycle, followed once");
+    }
+
+    /// lib-cove-bods' valid example of components (`statement_entity_is_component-valid-1`): the
+    /// summary relationship lists the chain's records and has no interests. It used to be walked as
+    /// well as the chain, reaching the person twice.
+    #[test]
+    fn a_summary_without_interests_is_not_walked_beside_its_chain() {
+        let summary = parse_statement(&json!({"statementId": "s-sum", "recordId": "sum", "recordType": "relationship",
+            "recordDetails": {"subject": "A", "interestedParty": "P", "componentRecords": ["B", "r1", "r2"]}}))
+        .unwrap();
+        let statements = || {
+            vec![
+                entity("A"),
+                entity("B"),
+                person("P"),
+                owns("r1", "B", "A", json!({"exact": 50})),
+                owns("r2", "P", "B", json!({"exact": 40})),
+                summary.clone(),
+            ]
+        };
+        let report = OwnershipGraph::from_statements(statements()).ultimate_owners("A", &OwnershipOptions::default());
+        assert_eq!(report.ultimate_owners.len(), 1);
+        let p = &report.ultimate_owners[0];
+        assert_eq!(p.paths.len(), 1, "{p:?}");
+        assert_eq!(p.paths[0].records, ["A", "B", "P"]);
+        assert!((p.min - 20.0).abs() < 1e-9 && (p.max - 20.0).abs() < 1e-9, "{p:?}");
+
+        // When the chain is not in the register, the summary is all there is, and it is walked.
+        let alone = OwnershipGraph::from_statements([entity("A"), person("P"), summary.clone()]);
+        let report = alone.ultimate_owners("A", &OwnershipOptions::default());
+        assert_eq!(report.ultimate_owners[0].paths[0].relationships, ["sum"]);
+        assert_eq!((report.ultimate_owners[0].min, report.ultimate_owners[0].max), (0.0, 100.0));
+    }
+
+    #[test]
+    fn an_unnamed_owner_keeps_the_registers_words() {
+        let graph = OwnershipGraph::from_statements([
+            entity("A"),
+            parse_statement(&json!({"statementId": "s-u", "recordId": "u", "recordType": "relationship",
+                "recordDetails": {"subject": "A", "interestedParty": {"reason": "subjectUnableToConfirmOrIdentifyBeneficialOwner",
+                    "description": "No owner above the threshold could be identified."}}}))
+            .unwrap(),
+        ]);
+        let report = graph.ultimate_owners("A", &OwnershipOptions::default());
+        assert_eq!(report.undisclosed.len(), 1);
+        let path = &report.undisclosed[0];
+        assert_eq!(path.reason.as_deref(), Some("subjectUnableToConfirmOrIdentifyBeneficialOwner"));
+        assert_eq!(path.description.as_deref(), Some("No owner above the threshold could be identified."));
     }
 
     #[test]
