@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use openreg_model::bods::parse_statement;
+use openreg_model::bods::read_statement;
 use openreg_store::{time::now_rfc3339, Added, Checkpoint, QuarantineEntry, Store, StoreError};
 use serde::Serialize;
 use serde_json::Value;
@@ -20,7 +20,8 @@ pub struct BodsSummary {
     pub statements_stored: u64,
     pub statements_duplicate: u64,
     pub quarantined: u64,
-    /// What real registers get wrong that openreg tolerates, with how often.
+    /// What real registers get wrong that openreg tolerates, with how often (each statement's own
+    /// warnings are kept with it in the store).
     pub warnings: BTreeMap<String, u64>,
     pub seconds: f64,
 }
@@ -71,18 +72,12 @@ pub fn ingest_bods(store: &Store, inputs: &[Input], encoding: Encoding) -> Resul
                     per_source.releases_read += 1;
                     summary.statements_read += 1;
                     let value: Value = serde_json::from_slice(&json)?;
-                    match parse_statement(&value) {
-                        Ok(statement) => {
-                            if statement.statement_id.len() < 32 {
-                                *summary
-                                    .warnings
-                                    .entry("statement id shorter than 32 characters".into())
-                                    .or_default() += 1;
+                    match read_statement(&value) {
+                        Ok(read) => {
+                            for warning in &read.warnings {
+                                *summary.warnings.entry(warning.reason.clone()).or_default() += 1;
                             }
-                            if value.get("publicationDetails").is_none() {
-                                *summary.warnings.entry("no publicationDetails".into()).or_default() += 1;
-                            }
-                            if store.add_statement(&mut batch, &statement, &json)? == Added::New {
+                            if store.add_statement(&mut batch, &read.statement, &json, &read.warnings)? == Added::New {
                                 summary.statements_stored += 1;
                             } else {
                                 summary.statements_duplicate += 1;

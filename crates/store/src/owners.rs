@@ -5,10 +5,55 @@ use std::collections::{HashSet, VecDeque};
 
 use openreg_model::bods::{Details, Party, Statement};
 use openreg_model::ownership::OwnershipGraph;
+use openreg_model::Problem;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::keys::*;
 use crate::{Added, Batch, Result, Store, StoreError};
+
+/// Something openreg tolerated in a statement, kept with it (as release warnings are).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementWarning {
+    pub pointer: String,
+    pub message: String,
+}
+
+/// A stored statement: its text exactly as ingested, and what openreg noticed reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredStatement {
+    pub record_id: String,
+    /// First-seen order.
+    pub seq: u64,
+    /// The statement's `statementDate`, or empty.
+    pub date: String,
+    pub warnings: Vec<StatementWarning>,
+    pub json: Vec<u8>,
+}
+
+/// A statement's warning, with the statement and record it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordWarning {
+    pub record_id: String,
+    pub statement_id: String,
+    pub pointer: String,
+    pub message: String,
+}
+
+/// Reads a statement's envelope, as `releases()` reads a release's.
+fn decode_statement(record_id: &str, bytes: &[u8]) -> Result<StoredStatement> {
+    let envelope =
+        ReleaseEnvelope::decode(bytes).ok_or_else(|| StoreError::Corrupt(format!("statement of {record_id}")))?;
+    let json = envelope.json().ok_or_else(|| StoreError::Corrupt(format!("statement text of {record_id}")))?;
+    let warnings = if envelope.warnings.is_empty() { Vec::new() } else { serde_json::from_str(envelope.warnings)? };
+    Ok(StoredStatement {
+        record_id: record_id.to_string(),
+        seq: envelope.seq,
+        date: envelope.date.to_string(),
+        warnings,
+        json,
+    })
+}
 
 /// An identifier reduced to one spelling: scheme upper-cased, the id without spaces, and
 /// `UA-EDR 37609523`, `UA-EDR-37609523` and `{scheme: UA-EDR, id: 37609523}` all the same.
@@ -35,8 +80,15 @@ pub fn parse_identifier(text: &str) -> Option<String> {
 }
 
 impl Store {
-    /// Adds a statement (already read into the model) with its text, and indexes it.
-    pub fn add_statement(&self, batch: &mut Batch, statement: &Statement, json: &[u8]) -> Result<Added> {
+    /// Adds a statement (already read into the model) with its text and what was tolerated in it,
+    /// and indexes it.
+    pub fn add_statement(
+        &self,
+        batch: &mut Batch,
+        statement: &Statement,
+        json: &[u8],
+        warnings: &[Problem],
+    ) -> Result<Added> {
         let hash: [u8; 16] = blake3::hash(json).as_bytes()[..16].try_into().expect("16 bytes");
         let key = pair_key(STATEMENT, &statement.record_id, &hash);
         if batch.keys.contains(&key) || self.db.contains_key(&key)? {
@@ -44,10 +96,21 @@ impl Store {
             return Ok(Added::Duplicate);
         }
         let seq = self.next_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let warnings = if warnings.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<StatementWarning> = warnings
+                .iter()
+                .map(|w| StatementWarning { pointer: w.pointer.clone(), message: w.reason.clone() })
+                .collect();
+            serde_json::to_string(&list)?
+        };
         let envelope =
-            ReleaseEnvelope::encode(seq, [0; 8], statement.statement_date.as_deref().unwrap_or(""), "", json);
+            ReleaseEnvelope::encode(seq, [0; 8], statement.statement_date.as_deref().unwrap_or(""), &warnings, json);
         batch.bytes += json.len();
         batch.batch.insert(key.clone(), envelope);
+        let relationship = matches!(statement.details, Details::Relationship(_));
+        batch.batch.insert(statement_order_key(relationship, seq), key.as_slice());
         for replaced in &statement.replaces {
             batch.batch.insert(ocid_key(REPLACED, replaced), &[][..]);
         }
@@ -86,16 +149,58 @@ impl Store {
         let mut out = Vec::new();
         for entry in self.db.scan_prefix(pair_prefix(STATEMENT, record_id)) {
             let (_, bytes) = entry?;
-            let envelope = ReleaseEnvelope::decode(&bytes)
-                .ok_or_else(|| StoreError::Corrupt(format!("statement of {record_id}")))?;
-            let json = envelope.json().ok_or_else(|| StoreError::Corrupt(format!("statement text of {record_id}")))?;
-            let value: Value = serde_json::from_slice(&json)?;
+            let stored = decode_statement(record_id, &bytes)?;
+            let value: Value = serde_json::from_slice(&stored.json)?;
             let statement = openreg_model::bods::parse_statement(&value)
                 .map_err(|e| StoreError::Corrupt(format!("statement of {record_id}: {e}")))?;
-            out.push((envelope.seq, statement, value));
+            out.push((stored.seq, statement, value));
         }
         out.sort_by_key(|(seq, _, _)| *seq);
         Ok(out.into_iter().map(|(_, s, v)| (s, v)).collect())
+    }
+
+    /// Every stored statement, its text exactly as ingested: entities and persons first, then
+    /// relationships, each in the order openreg first received them (so that every statement
+    /// comes after those it refers to, as BODS asks). One statement is in memory at a time.
+    pub fn statements(&self) -> impl Iterator<Item = Result<StoredStatement>> + '_ {
+        self.db.scan_prefix(prefix(STATEMENT_ORDER)).values().map(move |key| {
+            let key = key?;
+            // A statement key is laid out as a release key: record id where the ocid is.
+            let record_id = String::from_utf8_lossy(release_key_ocid(&key)).into_owned();
+            let bytes = self.db.get(&key)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("a statement of {record_id} is in the export order but not stored"))
+            })?;
+            decode_statement(&record_id, &bytes)
+        })
+    }
+
+    /// What openreg tolerated in a record's statements, in publication order.
+    pub fn record_warnings(&self, record_id: &str) -> Result<Vec<RecordWarning>> {
+        let mut stored = Vec::new();
+        for entry in self.db.scan_prefix(pair_prefix(STATEMENT, record_id)) {
+            let (_, bytes) = entry?;
+            let statement = decode_statement(record_id, &bytes)?;
+            if !statement.warnings.is_empty() {
+                stored.push(statement);
+            }
+        }
+        stored.sort_by_key(|s| s.seq);
+        let mut out = Vec::new();
+        for statement in stored {
+            let value: Value = serde_json::from_slice(&statement.json)?;
+            let statement_id = ["statementId", "statementID"]
+                .iter()
+                .find_map(|k| value.get(*k))
+                .map(|id| id.as_str().map(str::to_string).unwrap_or_else(|| id.to_string()))
+                .unwrap_or_default();
+            out.extend(statement.warnings.into_iter().map(|w| RecordWarning {
+                record_id: record_id.to_string(),
+                statement_id: statement_id.clone(),
+                pointer: w.pointer,
+                message: w.message,
+            }));
+        }
+        Ok(out)
     }
 
     /// Whether the store holds statements about a record.
@@ -173,6 +278,38 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_stream_back_as_ingested_referenced_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let texts: [&[u8]; 3] = [
+            br#"{"statementId":"s-r","recordId":"r","recordType":"relationship","recordDetails":{"subject":"e","interestedParty":"p"}}"#,
+            br#"{"statementId":"s-e","recordId":"e","recordType":"entity","recordDetails":{"name":"E"}}"#,
+            br#"{"statementId":"s-p","recordId":"p","recordType":"person","recordDetails":{"personType":"knownPerson"}}"#,
+        ];
+        let mut batch = store.batch();
+        for (i, text) in texts.iter().enumerate() {
+            let read = openreg_model::bods::read_statement(&serde_json::from_slice(text).unwrap()).unwrap();
+            let warnings = if i == 1 { read.warnings } else { Vec::new() };
+            assert_eq!(store.add_statement(&mut batch, &read.statement, text, &warnings).unwrap(), Added::New);
+        }
+        store.commit(batch, &crate::Checkpoint::default()).unwrap();
+
+        let stored: Vec<StoredStatement> = store.statements().collect::<Result<_>>().unwrap();
+        let order: Vec<&str> = stored.iter().map(|s| s.record_id.as_str()).collect();
+        assert_eq!(order, ["e", "p", "r"], "entities and persons first, then relationships, each as received");
+        for s in &stored {
+            assert!(texts.contains(&s.json.as_slice()), "kept byte for byte");
+        }
+        let messages: Vec<&str> = stored[0].warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(messages, [openreg_model::bods::NO_PUBLICATION_DETAILS, openreg_model::bods::SHORT_ID]);
+        assert!(stored[1].warnings.is_empty());
+        let warnings = store.record_warnings("e").unwrap();
+        assert_eq!(warnings.len(), 2);
+        assert_eq!((warnings[0].statement_id.as_str(), warnings[0].pointer.as_str()), ("s-e", "/publicationDetails"));
+        assert!(store.record_warnings("p").unwrap().is_empty());
+    }
 
     #[test]
     fn identifiers_have_one_spelling() {
