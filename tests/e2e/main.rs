@@ -2,6 +2,7 @@
 //! the real published data in ../shared/data.
 
 mod crash;
+mod donations;
 mod ocds;
 mod owners;
 

@@ -7,6 +7,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod demo;
+mod donations;
 mod export;
 mod ingest;
 mod output;
@@ -114,6 +115,8 @@ enum Command {
         #[command(flatten)]
         walk: OwnershipArgs,
     },
+    /// Donations to political parties held in the registry: all, a donor's or a party's.
+    Donations(donations::DonationsArgs),
     /// Tools for release schemas.
     #[command(subcommand)]
     Schema(SchemaCommand),
@@ -173,6 +176,7 @@ enum IngestCommand {
         #[arg(long)]
         json: bool,
     },
+    Donations(donations::IngestDonationsArgs),
 }
 
 /// How `owners` and `owned-by` walk the ownership chains.
@@ -283,6 +287,14 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Ingest(IngestCommand::Bods { paths, encoding, json }) => {
             let store = open_store(&cli.data_dir)?;
             ingest::bods(&store, &paths, encoding, json)
+        }
+        Command::Ingest(IngestCommand::Donations(args)) => {
+            let store = open_store(&cli.data_dir)?;
+            donations::ingest(&store, &args)
+        }
+        Command::Donations(args) => {
+            let store = open_store(&cli.data_dir)?;
+            donations::list(&store, &args)
         }
         Command::OwnedBy { id, walk } => {
             let store = open_store(&cli.data_dir)?;

@@ -1,8 +1,11 @@
-//! openreg's data model: OCDS releases and the rules that compile them into records.
+//! openreg's data model: OCDS releases and the rules that compile them into records, BODS
+//! statements, donations, and the identifiers that join them.
 //! No I/O lives here; readers, the store and the edges build on these types.
 
 pub mod bods;
+pub mod donation;
 pub mod error;
+pub mod identifier;
 pub mod light;
 pub mod merge;
 pub mod ownership;

@@ -30,6 +30,10 @@ pub const OWNED_VIA: u8 = b'O';
 pub const HOLDS_VIA: u8 = b'H';
 /// Identifier index: canonical identifier, 0, record id.
 pub const IDENTIFIER: u8 = b'I';
+/// Donations: donation id → the donation (JSON).
+pub const DONATION: u8 = b'G';
+/// Donor identifier index: canonical identifier, 0, donation id.
+pub const DONOR_IDENTIFIER: u8 = b'Y';
 /// Statements in export order: group (0 entities and persons, 1 relationships), sequence (8 bytes,
 /// big-endian) → the statement's key. BODS asks that a statement come after those it refers to.
 pub const STATEMENT_ORDER: u8 = b'B';
