@@ -473,8 +473,9 @@ pub fn read_statement(value: &Value) -> Result<ReadStatement, BodsError> {
                     .map(|l| l.iter().filter_map(|r| text(Some(r))).collect())
                     .unwrap_or_default(),
             }),
+            (None, _) => return Err(error("/recordType", "is missing")),
             (_, None) => return Err(error("/recordDetails", "is missing")),
-            (other, _) => return Err(error("/recordType", format!("unknown record type {other:?}"))),
+            (Some(other), _) => return Err(error("/recordType", format!("unknown record type `{other}`"))),
         };
         Statement {
             statement_id,
@@ -656,5 +657,11 @@ mod tests {
         assert_eq!((e.pointer.as_str(), e.reason.as_str()), ("/statementType", "unknown statement type `mystery`"));
         assert_eq!(parse_statement(&json!({"statementType": "entityStatement"})).unwrap_err().pointer, "/statementID");
         assert!(parse_statement(&json!({"recordId": "r", "statementId": "s", "recordType": "entity"})).is_err());
+        let e =
+            parse_statement(&json!({"recordId": "r", "statementId": "s", "recordType": "trust", "recordDetails": {}}))
+                .unwrap_err();
+        assert_eq!((e.pointer.as_str(), e.reason.as_str()), ("/recordType", "unknown record type `trust`"));
+        let e = parse_statement(&json!({"recordId": "r", "statementId": "s", "recordDetails": {}})).unwrap_err();
+        assert_eq!((e.pointer.as_str(), e.reason.as_str()), ("/recordType", "is missing"));
     }
 }
