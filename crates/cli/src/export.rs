@@ -1,11 +1,12 @@
 //! `openreg export`: bulk files the way the OCDS Data Registry publishes them: JSON Lines (one
-//! compiled release, release or record per line), or one package; gzipped if asked.
+//! compiled release, release or record per line), or one package; gzipped if asked. Beneficial
+//! ownership goes out as BODS statements, exactly as they were loaded.
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use openreg_store::Store;
@@ -16,7 +17,8 @@ use crate::ExportKind;
 #[derive(clap::Args)]
 pub struct ExportArgs {
     /// What to write: compiled (one compiled release per process), releases (every release as
-    /// published) or records (releases and compiled release per process).
+    /// published), records (releases and compiled release per process) or bods (every
+    /// beneficial-ownership statement as loaded).
     kind: ExportKind,
     /// Compress with gzip.
     #[arg(long)]
@@ -25,12 +27,17 @@ pub struct ExportArgs {
     #[arg(short = 'o', long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Only what is dated on or after this date (YYYY-MM-DD or a full date-time, compared as
-    /// written); undated entries are left out when this is given.
+    /// written; for bods, the statementDate); undated entries are left out when this is given.
     #[arg(long, value_name = "DATE")]
     since: Option<String>,
-    /// Write one release package (or record package) instead of JSON Lines.
+    /// Write one release package (or record package) instead of JSON Lines; for bods, one JSON
+    /// array of statements (a BODS package).
     #[arg(long)]
     package: bool,
+    /// For bods: only statements of this BODS version (as the statement declares it; statements
+    /// that declare none count as 0.4 when they follow the record model, 0.1 otherwise).
+    #[arg(long, value_name = "VERSION", value_parser = ["0.1", "0.2", "0.3", "0.4"])]
+    bods_version: Option<String>,
     /// The publisher named in a package.
     #[arg(long, default_value = "openreg", value_name = "NAME")]
     publisher: String,
@@ -40,6 +47,9 @@ pub struct ExportArgs {
 }
 
 pub fn run(store: &Store, args: &ExportArgs) -> Result<()> {
+    if args.bods_version.is_some() && args.kind != ExportKind::Bods {
+        bail!("--bods-version only applies to `openreg export bods`");
+    }
     let sink: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(File::create(path).with_context(|| format!("cannot create {}", path.display()))?),
         None => Box::new(std::io::stdout().lock()),
@@ -88,6 +98,18 @@ pub fn run(store: &Store, args: &ExportArgs) -> Result<()> {
                 tick(&spinner, writer.count);
             }
         }
+        ExportKind::Bods => {
+            let wanted = args.bods_version.as_deref();
+            for entry in store.statements() {
+                let statement = entry?;
+                let version_ok =
+                    wanted.is_none_or(|v| openreg_model::bods::bods_version(&statement.json).as_deref() == Some(v));
+                if version_ok && keep(&statement.date) {
+                    writer.item(&statement.json)?;
+                }
+                tick(&spinner, writer.count);
+            }
+        }
     }
     writer.finish()?;
     let sink = out.into_inner().map_err(|e| e.into_error())?;
@@ -118,12 +140,17 @@ fn finish(mut sink: Box<dyn Write>) -> Result<()> {
 struct ItemWriter<'w, W: Write> {
     out: &'w mut W,
     package: bool,
+    /// What closes the package.
+    close: &'static [u8],
     count: u64,
 }
 
 impl<'w, W: Write> ItemWriter<'w, W> {
     fn new(out: &'w mut W, args: &ExportArgs, store: &Store) -> Result<Self> {
-        if args.package {
+        if args.package && args.kind == ExportKind::Bods {
+            // A BODS package is a bare JSON array of statements.
+            out.write_all(b"[")?;
+        } else if args.package {
             let mut header = Map::new();
             header.insert("uri".into(), json!(args.uri));
             header.insert("version".into(), json!("1.1"));
@@ -137,7 +164,8 @@ impl<'w, W: Write> ItemWriter<'w, W> {
             let key = if args.kind == ExportKind::Records { "records" } else { "releases" };
             write!(out, "{},\"{key}\":[", &text[..text.len() - 1])?;
         }
-        Ok(ItemWriter { out, package: args.package, count: 0 })
+        let close: &[u8] = if args.kind == ExportKind::Bods { b"\n]\n" } else { b"\n]}\n" };
+        Ok(ItemWriter { out, package: args.package, close, count: 0 })
     }
 
     fn item(&mut self, json: &[u8]) -> Result<()> {
@@ -158,7 +186,7 @@ impl<'w, W: Write> ItemWriter<'w, W> {
 
     fn finish(self) -> Result<()> {
         if self.package {
-            self.out.write_all(b"\n]}\n")?;
+            self.out.write_all(self.close)?;
         }
         Ok(())
     }

@@ -58,9 +58,19 @@ enum Command {
         #[arg(long)]
         compact: bool,
     },
-    /// Write the registry's data out in bulk, as OCDS JSON Lines or one package.
+    /// Write the registry's data out in bulk: contracts as OCDS, owners as BODS; JSON Lines (one
+    /// item per line) or one package; gzipped if asked.
     ///
-    /// Example: openreg export compiled --gzip -o full.jsonl.gz
+    /// `bods` writes every beneficial-ownership statement exactly as it was loaded: companies and
+    /// people first, then who owns what, each in the order openreg received them, so that every
+    /// statement comes after the ones it refers to. Checkers such as lib-cove-bods read one JSON
+    /// array of one BODS version: give --package and --bods-version for them.
+    ///
+    /// Examples:
+    ///   openreg export compiled --gzip -o full.jsonl.gz
+    ///   openreg export bods -o owners.jsonl
+    ///   openreg export bods --bods-version 0.4 --package -o owners-0.4.json
+    #[command(verbatim_doc_comment)]
     Export(export::ExportArgs),
     /// Summarise what the registry holds.
     Stats {
@@ -238,6 +248,8 @@ pub enum ExportKind {
     Releases,
     /// One record per contracting process (releases and compiled release).
     Records,
+    /// Every beneficial-ownership statement (BODS), exactly as loaded.
+    Bods,
 }
 
 fn open_store(dir: &std::path::Path) -> Result<Store> {

@@ -122,8 +122,13 @@ pub fn owners(store: &Store, id: &str, options: &openreg_model::ownership::Owner
     };
     let graph = store.ownership_graph_above(&subject, options.max_depth)?;
     let report = graph.ultimate_owners(&subject, options);
+    let paths = report.ultimate_owners.iter().chain(&report.top_entities).flat_map(|o| &o.paths);
+    let paths = paths.chain(&report.undisclosed).chain(&report.truncated);
+    let warnings = warnings_behind(store, std::iter::once(&subject).chain(report.cycles.iter().flatten()), paths)?;
     if json {
-        println!("{}", serde_json::to_string(&report)?);
+        let mut value = serde_json::to_value(&report)?;
+        value["warnings"] = serde_json::to_value(&warnings)?;
+        println!("{value}");
         return Ok(0);
     }
     let name = |record: &str| record_label(&graph, record);
@@ -168,7 +173,47 @@ pub fn owners(store: &Store, id: &str, options: &openreg_model::ownership::Owner
     for path in &report.truncated {
         writeln!(out, "  chain cut at the depth limit: {}", chain(path))?;
     }
+    write_warnings(&mut out, &warnings)?;
     Ok(0)
+}
+
+/// What openreg tolerated in the statements of the records and relationships an answer rests on.
+fn warnings_behind<'a>(
+    store: &Store,
+    records: impl Iterator<Item = &'a String>,
+    paths: impl Iterator<Item = &'a openreg_model::ownership::OwnershipPath>,
+) -> Result<Vec<openreg_store::owners::RecordWarning>> {
+    let mut ids = std::collections::BTreeSet::new();
+    ids.extend(records);
+    for path in paths {
+        ids.extend(path.records.iter().chain(&path.relationships));
+    }
+    let mut warnings = Vec::new();
+    for id in ids {
+        warnings.extend(store.record_warnings(id)?);
+    }
+    Ok(warnings)
+}
+
+/// One line that says the answer rests on statements that break the standard, and how.
+fn write_warnings(out: &mut impl Write, warnings: &[openreg_store::owners::RecordWarning]) -> Result<()> {
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    let statements: std::collections::BTreeSet<(&str, &str)> =
+        warnings.iter().map(|w| (w.record_id.as_str(), w.statement_id.as_str())).collect();
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for w in warnings {
+        *counts.entry(w.message.as_str()).or_default() += 1;
+    }
+    let counts: Vec<String> = counts.iter().map(|(message, n)| format!("{message}: {n}")).collect();
+    writeln!(
+        out,
+        "  note: {} of the statements behind this answer break the standard ({}); --json lists them",
+        statements.len(),
+        counts.join("; ")
+    )?;
+    Ok(())
 }
 
 fn round(value: f64) -> String {
@@ -188,7 +233,8 @@ fn record_label(graph: &openreg_model::ownership::OwnershipGraph, record: &str) 
         return if ids.is_empty() { label } else { format!("{label} ({})", ids.join(", ")) };
     }
     if let Some(p) = graph.person(record) {
-        return p.names.first().cloned().unwrap_or_else(|| format!("unnamed person {record}"));
+        let name = p.names.first().cloned().unwrap_or_else(|| format!("unnamed person {record}"));
+        return if p.politically_exposed == Some(true) { format!("{name} (politically exposed)") } else { name };
     }
     record.to_string()
 }
@@ -213,8 +259,12 @@ pub fn owned_by(
     };
     let graph = store.ownership_graph_below(&owner, options.max_depth)?;
     let report = graph.holdings(&owner, options);
+    let paths = report.holdings.iter().flat_map(|h| &h.paths).chain(&report.truncated);
+    let warnings = warnings_behind(store, std::iter::once(&owner).chain(report.cycles.iter().flatten()), paths)?;
     if json {
-        println!("{}", serde_json::to_string(&report)?);
+        let mut value = serde_json::to_value(&report)?;
+        value["warnings"] = serde_json::to_value(&warnings)?;
+        println!("{value}");
         return Ok(0);
     }
     let mut out = std::io::stdout().lock();
@@ -238,5 +288,6 @@ pub fn owned_by(
         let chain: Vec<String> = cycle.iter().map(|r| record_label(&graph, r)).collect();
         writeln!(out, "  CIRCULAR ownership, followed once: {}", chain.join(" -> "))?;
     }
+    write_warnings(&mut out, &warnings)?;
     Ok(0)
 }
