@@ -7,6 +7,7 @@ pub mod donation;
 pub mod error;
 pub mod identifier;
 pub mod light;
+pub mod link;
 pub mod merge;
 pub mod ownership;
 pub mod release;

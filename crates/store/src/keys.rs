@@ -30,13 +30,27 @@ pub const OWNED_VIA: u8 = b'O';
 pub const HOLDS_VIA: u8 = b'H';
 /// Identifier index: canonical identifier, 0, record id.
 pub const IDENTIFIER: u8 = b'I';
+/// Statements in export order: group (0 entities and persons, 1 relationships), sequence (8 bytes,
+/// big-endian) → the statement's key. BODS asks that a statement come after those it refers to.
+pub const STATEMENT_ORDER: u8 = b'B';
 /// Donations: donation id → the donation (JSON).
 pub const DONATION: u8 = b'G';
 /// Donor identifier index: canonical identifier, 0, donation id.
 pub const DONOR_IDENTIFIER: u8 = b'Y';
-/// Statements in export order: group (0 entities and persons, 1 relationships), sequence (8 bytes,
-/// big-endian) → the statement's key. BODS asks that a statement come after those it refers to.
-pub const STATEMENT_ORDER: u8 = b'B';
+/// Linking: mention id → content hash (16 bytes) and the mention (JSON).
+pub const MENTION: u8 = b'M';
+/// The index keys a mention wrote (JSON list), so that a changed mention can take them back.
+pub const MENTION_KEYS: u8 = b'W';
+/// Blocking index: blocking key, 0, mention id.
+pub const BLOCK: u8 = b'K';
+/// Mention identifier index: canonical identifier, 0, mention id.
+pub const MENTION_IDENTIFIER: u8 = b'N';
+/// Links: mention, 0, other mention → the link (JSON), stored under both ends.
+pub const LINK: u8 = b'L';
+/// Mentions new or changed since they were last compared: mention id → nothing.
+pub const LINK_PENDING: u8 = b'V';
+/// Judgements: mention, 0, other mention → a person's decision (JSON), under both ends.
+pub const JUDGEMENT: u8 = b'J';
 
 pub fn prefix(kind: u8) -> [u8; 2] {
     [kind, 0]

@@ -3,6 +3,7 @@
 
 mod donations;
 mod keys;
+mod links;
 pub mod owners;
 pub mod time;
 

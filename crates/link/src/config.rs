@@ -1,0 +1,50 @@
+//! Linking thresholds and weights: configuration, not constants. `openreg link --config FILE`
+//! reads a TOML file with any of these keys; the rest keep their defaults.
+//!
+//! ```toml
+//! probable = 0.90          # a name link at or above this score is labelled probable
+//! possible = 0.75          # at or above this, possible; below, no link is kept
+//! country_mismatch = 0.30  # taken off when both sides name a country and they differ
+//! legal_form_mismatch = 0.10
+//! single_word_cap = 0.80   # a person named by one word can be at most this sure
+//! max_block = 400          # blocking keys shared by more mentions than this are too common to use
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinkConfig {
+    pub probable: f64,
+    pub possible: f64,
+    pub country_mismatch: f64,
+    pub legal_form_mismatch: f64,
+    pub single_word_cap: f64,
+    pub max_block: usize,
+}
+
+impl Default for LinkConfig {
+    fn default() -> Self {
+        LinkConfig {
+            probable: 0.90,
+            possible: 0.75,
+            country_mismatch: 0.30,
+            legal_form_mismatch: 0.10,
+            single_word_cap: 0.80,
+            max_block: 400,
+        }
+    }
+}
+
+impl LinkConfig {
+    pub fn from_toml(text: &str) -> Result<LinkConfig, String> {
+        let config: LinkConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        if !(0.0..=1.0).contains(&config.possible) || config.possible > config.probable || config.probable > 1.0 {
+            return Err(format!(
+                "thresholds must satisfy 0 <= possible <= probable <= 1 (possible {}, probable {})",
+                config.possible, config.probable
+            ));
+        }
+        Ok(config)
+    }
+}

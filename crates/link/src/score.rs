@@ -1,0 +1,313 @@
+//! Scoring a pair of mentions that share no identifier: the strongest name feature, then
+//! agreement and disagreement of country, birth date, legal form and postcode. A conflicting
+//! identifier vetoes.
+
+use openreg_model::link::{Evidence, Label, Mention, MentionKind};
+use strsim::normalized_damerau_levenshtein;
+
+use crate::config::LinkConfig;
+use crate::names::{fingerprint, Fingerprint};
+
+/// A mention with its name work done once.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub mention: Mention,
+    pub fingerprints: Vec<Fingerprint>,
+    pub skeletons: Vec<Vec<String>>,
+}
+
+impl Prepared {
+    pub fn new(mention: Mention) -> Prepared {
+        let fingerprints: Vec<Fingerprint> = std::iter::once(&mention.name)
+            .chain(&mention.other_names)
+            .map(|n| fingerprint(n))
+            .filter(|f| !f.is_empty())
+            .collect();
+        let skeletons = fingerprints.iter().map(Fingerprint::skeletons).collect();
+        Prepared { mention, fingerprints, skeletons }
+    }
+
+    /// Blocking keys: each word's skeleton (3 letters or more) and the whole name's skeleton.
+    pub fn blocks(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        for skeleton in &self.skeletons {
+            keys.push(format!("={}", skeleton.join(" ")));
+            for word in skeleton.iter().filter(|w| w.chars().count() >= 3) {
+                keys.push(format!("~{word}"));
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    fn is_sole_trader(&self) -> bool {
+        self.fingerprints.iter().any(|f| f.forms.contains(&"soletrader"))
+    }
+}
+
+/// A scored pair, or why it was ruled out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Link {
+        label: Label,
+        score: f64,
+        evidence: Vec<Evidence>,
+    },
+    /// Below the possible threshold, or ruled out by a conflict: no link.
+    NoLink {
+        score: f64,
+        evidence: Vec<Evidence>,
+    },
+}
+
+fn evidence(field: &str, agrees: bool, detail: String) -> Evidence {
+    Evidence { field: field.into(), agrees, detail }
+}
+
+/// Compares two mentions' names and what else they say.
+pub fn score(a: &Prepared, b: &Prepared, config: &LinkConfig) -> Verdict {
+    let mut found = Vec::new();
+    // A person and an organisation are one only when the organisation is the person trading.
+    let kinds_fit = a.mention.kind == b.mention.kind
+        || (a.mention.kind == MentionKind::Person && b.is_sole_trader())
+        || (b.mention.kind == MentionKind::Person && a.is_sole_trader());
+    if !kinds_fit {
+        found.push(evidence("kind", false, "an organisation and a person".into()));
+        return Verdict::NoLink { score: 0.0, evidence: found };
+    }
+    // Identifiers of the same scheme that differ: two different registrations.
+    for x in &a.mention.identifiers {
+        let scheme = scheme_of(x);
+        let theirs: Vec<&String> = b.mention.identifiers.iter().filter(|y| scheme_of(y) == scheme).collect();
+        if !theirs.is_empty() && !theirs.contains(&x) {
+            found.push(evidence("identifier", false, format!("{x} against {}", theirs[0])));
+            return Verdict::NoLink { score: 0.0, evidence: found };
+        }
+    }
+    if let (Some(x), Some(y)) = (&a.mention.birth_date, &b.mention.birth_date) {
+        // Registers publish a birth date as year-month or as a full date: compare what both give.
+        let n = x.len().min(y.len()).min(10);
+        if x[..n] != y[..n] {
+            found.push(evidence("birth_date", false, format!("{x} against {y}")));
+            return Verdict::NoLink { score: 0.0, evidence: found };
+        }
+    }
+
+    let (mut score, detail) = best_name_score(a, b, config);
+    found.push(evidence("name", score >= config.possible, detail));
+    if let (Some(x), Some(y)) = (&a.mention.country, &b.mention.country) {
+        if x == y {
+            found.push(evidence("country", true, x.clone()));
+        } else {
+            score -= config.country_mismatch;
+            found.push(evidence("country", false, format!("{x} against {y}")));
+        }
+    }
+    if let (Some(x), Some(y)) = (&a.mention.birth_date, &b.mention.birth_date) {
+        score = (score + 0.05).min(1.0);
+        found.push(evidence("birth_date", true, if x.len() <= y.len() { x.clone() } else { y.clone() }));
+    }
+    let forms = |p: &Prepared| -> Vec<&'static str> {
+        let mut f: Vec<&'static str> = p.fingerprints.iter().flat_map(|f| f.forms.iter().copied()).collect();
+        f.sort_unstable();
+        f.dedup();
+        f
+    };
+    let (fa, fb) = (forms(a), forms(b));
+    if !fa.is_empty() && !fb.is_empty() {
+        if fa.iter().any(|f| fb.contains(f)) {
+            found.push(evidence("legal_form", true, fa.join("/")));
+        } else {
+            score -= config.legal_form_mismatch;
+            found.push(evidence("legal_form", false, format!("{} against {}", fa.join("/"), fb.join("/"))));
+        }
+    }
+    if let (Some(x), Some(y)) = (&a.mention.postcode, &b.mention.postcode) {
+        let (x, y) = (x.replace(' ', "").to_uppercase(), y.replace(' ', "").to_uppercase());
+        if x == y {
+            score = (score + 0.05).min(1.0);
+            found.push(evidence("postcode", true, x));
+        }
+    }
+    let score = (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
+    if score >= config.probable {
+        Verdict::Link { label: Label::Probable, score, evidence: found }
+    } else if score >= config.possible {
+        Verdict::Link { label: Label::Possible, score, evidence: found }
+    } else {
+        Verdict::NoLink { score, evidence: found }
+    }
+}
+
+fn scheme_of(key: &str) -> &str {
+    // Canonical keys are `{scheme}-{id}` where the scheme has one dash (UA-EDR, GEO-TAXID).
+    match key.match_indices('-').nth(1) {
+        Some((at, _)) => &key[..at],
+        None => key,
+    }
+}
+
+/// The best score over the two mentions' names, and what it rests on.
+fn best_name_score(a: &Prepared, b: &Prepared, config: &LinkConfig) -> (f64, String) {
+    let mut best = (0.0, String::from("no name to compare"));
+    for (fa, sa) in a.fingerprints.iter().zip(&a.skeletons) {
+        for (fb, sb) in b.fingerprints.iter().zip(&b.skeletons) {
+            let person = a.mention.kind == MentionKind::Person || b.mention.kind == MentionKind::Person;
+            let (score, why) = if fa.words == fb.words {
+                (1.0, format!("the same name: \"{}\"", fa.words.join(" ")))
+            } else if sa == sb {
+                (
+                    0.96,
+                    format!(
+                        "the same name in another spelling or script: \"{}\" and \"{}\"",
+                        fa.words.join(" "),
+                        fb.words.join(" ")
+                    ),
+                )
+            } else {
+                let s = words_similarity(sa, sb, person);
+                (s, format!("similar names: \"{}\" and \"{}\" ({:.2})", fa.words.join(" "), fb.words.join(" "), s))
+            };
+            // A person named by one word (a surname alone) could be anyone of that name.
+            let score = if person && sa.len().min(sb.len()) < 2 { score.min(config.single_word_cap) } else { score };
+            if score > best.0 {
+                best = (score, why);
+            }
+        }
+    }
+    best
+}
+
+/// Word-by-word similarity of two skeleton lists: each word of the shorter name against its best
+/// match in the longer (Damerau-Levenshtein, normalised by length), averaged, then lowered for words left unmatched. A person's
+/// extra word (a patronymic, a middle name) costs less than an extra word in a company's name.
+pub fn words_similarity(a: &[String], b: &[String], person: bool) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let mut used = vec![false; long.len()];
+    let mut total = 0.0;
+    for word in short {
+        let mut best = (0.0, None);
+        for (i, other) in long.iter().enumerate() {
+            if used[i] {
+                continue;
+            }
+            let s = normalized_damerau_levenshtein(word, other);
+            if s > best.0 {
+                best = (s, Some(i));
+            }
+        }
+        if let (s, Some(i)) = best {
+            used[i] = true;
+            // Below this, two words are different words, not variants (one edit in five letters).
+            total += if s >= 0.8 { s } else { 0.0 };
+        }
+    }
+    let mean = total / short.len() as f64;
+    let coverage = short.len() as f64 / long.len() as f64;
+    if person {
+        mean * (0.85 + 0.15 * coverage)
+    } else {
+        mean * (0.6 + 0.4 * coverage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mention(id: &str, kind: MentionKind, name: &str) -> Mention {
+        Mention {
+            id: id.into(),
+            kind,
+            name: name.into(),
+            other_names: vec![],
+            identifiers: vec![],
+            country: None,
+            birth_date: None,
+            postcode: None,
+            role: String::new(),
+        }
+    }
+
+    fn verdict(a: Mention, b: Mention) -> Verdict {
+        score(&Prepared::new(a), &Prepared::new(b), &LinkConfig::default())
+    }
+
+    fn label(v: &Verdict) -> Option<Label> {
+        match v {
+            Verdict::Link { label, .. } => Some(*label),
+            Verdict::NoLink { .. } => None,
+        }
+    }
+
+    use MentionKind::*;
+
+    #[test]
+    fn the_same_name_across_scripts_is_probable() {
+        let v = verdict(mention("a", Person, "Ігор Коломойський"), mention("b", Person, "Ihor Kolomoisky"));
+        assert_eq!(label(&v), Some(Label::Probable), "{v:?}");
+        let v = verdict(mention("a", Person, "გიორგი ბერიძე"), mention("b", Person, "Giorgi Beridze"));
+        assert_eq!(label(&v), Some(Label::Probable), "{v:?}");
+        let v = verdict(mention("a", Organisation, "ТОВ «Будмайстер»"), mention("b", Organisation, "Budmaister LLC"));
+        assert_eq!(label(&v), Some(Label::Probable), "{v:?}");
+    }
+
+    #[test]
+    fn a_typo_or_a_patronymic_still_links() {
+        let v = verdict(mention("a", Person, "Кравчук Олег Вікторович"), mention("b", Person, "Oleh Kravchuk"));
+        assert!(label(&v).is_some(), "{v:?}");
+        let v = verdict(
+            mention("a", Organisation, "Alazani Gzamsheni LLC"),
+            mention("b", Organisation, "Alazani Gzamsheny LLC"),
+        );
+        assert!(label(&v).is_some(), "{v:?}");
+    }
+
+    #[test]
+    fn conflicts_veto_or_lower() {
+        let mut a = mention("a", Person, "Nino Tsereteli");
+        let mut b = mention("b", Person, "ნინო წერეთელი");
+        a.identifiers = vec!["GEO-TAXID-01024058317".into()];
+        b.identifiers = vec!["GEO-TAXID-01019077777".into()];
+        assert_eq!(label(&verdict(a.clone(), b.clone())), None, "namesakes with different personal numbers");
+        b.identifiers.clear();
+        assert_eq!(label(&verdict(a.clone(), b.clone())), Some(Label::Probable));
+        a.birth_date = Some("1980-03".into());
+        b.birth_date = Some("1981-03-02".into());
+        assert_eq!(label(&verdict(a, b)), None, "different birth dates");
+        let mut a = mention("a", Organisation, "Alpha Trading LLC");
+        let mut b = mention("b", Organisation, "Alpha Trading LLC");
+        a.country = Some("GB".into());
+        b.country = Some("UA".into());
+        assert_ne!(label(&verdict(a, b)), Some(Label::Probable), "the same name in two countries");
+        assert_eq!(
+            label(&verdict(mention("a", Person, "Alpha Trading"), mention("b", Organisation, "Alpha Trading LLC"))),
+            None
+        );
+    }
+
+    #[test]
+    fn a_sole_trader_is_the_person_trading() {
+        let v = verdict(
+            mention("a", Person, "Кравчук Олег Вікторович"),
+            mention("b", Organisation, "ФОП Кравчук Олег Вікторович"),
+        );
+        assert_eq!(label(&v), Some(Label::Probable), "{v:?}");
+    }
+
+    #[test]
+    fn different_names_do_not_link() {
+        for (x, y) in [
+            ("Kovalenko Ivan", "Kovalchuk Ivan"),
+            ("Alpha Build LLC", "Omega Build LLC"),
+            ("Beridze Giorgi", "Berdzenishvili Giorgi"),
+        ] {
+            let v = verdict(mention("a", Person, x), mention("b", Person, y));
+            assert_eq!(label(&v), None, "{x} / {y}: {v:?}");
+        }
+    }
+}
