@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `openreg` binary against the project's fixtures and, where present,
 //! the real published data in ../shared/data.
 
+mod bods_fixtures;
 mod crash;
 mod donations;
 mod ocds;

@@ -374,3 +374,18 @@ fn lib_cove_bods_accepts_the_export() {
         }
     }
 }
+
+/// `openreg export --help`, as a journalist reads it before exporting owners.
+#[test]
+fn export_help_explains_the_bods_export() {
+    let out = Command::new(env!("CARGO_BIN_EXE_openreg"))
+        .args(["export", "--help"])
+        .env_remove("COLUMNS")
+        .env_remove("OPENREG_DATA_DIR")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0);
+    let help = stdout(&out);
+    assert!(help.contains("--bods-version") && help.contains("lib-cove-bods"), "{help}");
+    insta::assert_snapshot!("export-help", help);
+}

@@ -38,10 +38,10 @@ pub struct ExportArgs {
     /// that declare none count as 0.4 when they follow the record model, 0.1 otherwise).
     #[arg(long, value_name = "VERSION", value_parser = ["0.1", "0.2", "0.3", "0.4"])]
     bods_version: Option<String>,
-    /// The publisher named in a package.
+    /// The publisher named in an OCDS package.
     #[arg(long, default_value = "openreg", value_name = "NAME")]
     publisher: String,
-    /// The URI of the package (where it will be published).
+    /// The URI of an OCDS package (where it will be published).
     #[arg(long, default_value = "", value_name = "URI")]
     uri: String,
 }

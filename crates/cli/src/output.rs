@@ -154,14 +154,17 @@ pub fn owners(store: &Store, id: &str, options: &openreg_model::ownership::Owner
     for top in &report.top_entities {
         writeln!(
             out,
-            "  owned up to {} by {}, which declares no owners of its own",
-            share(top.min, top.max),
-            name(&top.record_id)
+            "  {} holds {} and declares no owners of its own",
+            name(&top.record_id),
+            share(top.min, top.max)
         )?;
     }
     for path in &report.undisclosed {
         let reason = path.reason.as_deref().unwrap_or("no reason given");
-        writeln!(out, "  UNDISCLOSED owner ({reason}), up to {}: {}", share(path.min, path.max), chain(path))?;
+        writeln!(out, "  UNDISCLOSED owner ({reason}), holding {}: {}", share(path.min, path.max), chain(path))?;
+        if let Some(description) = &path.description {
+            writeln!(out, "      the register says: {description}")?;
+        }
     }
     for cycle in &report.cycles {
         writeln!(
