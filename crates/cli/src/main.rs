@@ -10,6 +10,7 @@ mod demo;
 mod donations;
 mod export;
 mod ingest;
+mod link;
 mod output;
 
 use std::path::PathBuf;
@@ -127,6 +128,10 @@ enum Command {
     },
     /// Donations to political parties held in the registry: all, a donor's or a party's.
     Donations(donations::DonationsArgs),
+    /// Find which contract parties, owners and donors are the same organisation or person.
+    Link(link::LinkArgs),
+    /// What an organisation or person is linked to, how surely, and why.
+    Links(link::LinksArgs),
     /// Tools for release schemas.
     #[command(subcommand)]
     Schema(SchemaCommand),
@@ -303,6 +308,14 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Ingest(IngestCommand::Donations(args)) => {
             let store = open_store(&cli.data_dir)?;
             donations::ingest(&store, &args)
+        }
+        Command::Link(args) => {
+            let store = open_store(&cli.data_dir)?;
+            link::run(&store, &args)
+        }
+        Command::Links(args) => {
+            let store = open_store(&cli.data_dir)?;
+            link::links(&store, &args)
         }
         Command::Donations(args) => {
             let store = open_store(&cli.data_dir)?;

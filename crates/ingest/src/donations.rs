@@ -308,7 +308,7 @@ pub fn ingest_donations(
                     checkpoint.releases_new = summary.donations_stored;
                     store.commit(std::mem::replace(&mut batch, store.batch()), &checkpoint)?;
                 }
-                if summary.rows_read % 4096 == 0 {
+                if summary.rows_read.is_multiple_of(4096) {
                     progress(&source, counter.get(), summary.rows_read);
                 }
                 Ok(())
@@ -533,9 +533,8 @@ fn read_json_rows<R: Read>(
                     .collect();
                 let resolved = match &cache {
                     Some((h, r)) if *h == header => Ok(r.clone()),
-                    _ => rows.options.mapping.resolve(&header).map(|r| {
+                    _ => rows.options.mapping.resolve(&header).inspect(|r| {
                         cache = Some((header.clone(), r.clone()));
-                        r
                     }),
                 };
                 match resolved {

@@ -7,6 +7,9 @@
 //! country_mismatch = 0.30  # taken off when both sides name a country and they differ
 //! legal_form_mismatch = 0.10
 //! single_word_cap = 0.80   # a person named by one word can be at most this sure
+//! person_name_only_cap = 0.85  # when different people with a name are known (mentions with it
+//!                              # carry different identifiers or birth dates), a person matched on
+//!                              # that name alone is at most this sure
 //! max_block = 400          # blocking keys shared by more mentions than this are too common to use
 //! ```
 
@@ -20,6 +23,7 @@ pub struct LinkConfig {
     pub country_mismatch: f64,
     pub legal_form_mismatch: f64,
     pub single_word_cap: f64,
+    pub person_name_only_cap: f64,
     pub max_block: usize,
 }
 
@@ -31,6 +35,7 @@ impl Default for LinkConfig {
             country_mismatch: 0.30,
             legal_form_mismatch: 0.10,
             single_word_cap: 0.80,
+            person_name_only_cap: 0.85,
             max_block: 400,
         }
     }

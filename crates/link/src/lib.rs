@@ -3,8 +3,11 @@
 //! scored, explained, reviewable candidates.
 
 pub mod config;
+pub mod entity;
+pub mod evaluate;
 pub mod mentions;
 pub mod names;
+pub mod run;
 pub mod score;
 pub mod translit;
 

@@ -65,8 +65,10 @@ fn evidence(field: &str, agrees: bool, detail: String) -> Evidence {
     Evidence { field: field.into(), agrees, detail }
 }
 
-/// Compares two mentions' names and what else they say.
-pub fn score(a: &Prepared, b: &Prepared, config: &LinkConfig) -> Verdict {
+/// Compares two mentions' names and what else they say. `namesakes`: the name of one of them is
+/// known to be shared by different people (two mentions with it carry different identifiers or
+/// birth dates), so the name alone cannot say which one this is.
+pub fn score(a: &Prepared, b: &Prepared, config: &LinkConfig, namesakes: bool) -> Verdict {
     let mut found = Vec::new();
     // A person and an organisation are one only when the organisation is the person trading.
     let kinds_fit = a.mention.kind == b.mention.kind
@@ -130,6 +132,27 @@ pub fn score(a: &Prepared, b: &Prepared, config: &LinkConfig) -> Verdict {
             found.push(evidence("postcode", true, x));
         }
     }
+    // A name shared by different people: a person matched on that name alone, with nothing else
+    // agreeing, is a lead to check, never a probable link.
+    let person = a.mention.kind == MentionKind::Person || b.mention.kind == MentionKind::Person;
+    let corroborated = found.iter().any(|e| e.agrees && matches!(e.field.as_str(), "birth_date" | "postcode"));
+    // A given or middle name (or initial) on one side only may be another person of the same
+    // surname: David E. Jay is not surely David Jay. A patronymic left out is only a shorter form.
+    if person && !corroborated && score > config.person_name_only_cap {
+        if let Some(extra) = extra_given_name(a, b) {
+            score = config.person_name_only_cap;
+            found.push(evidence("name", false, format!("\"{extra}\" is in one name only")));
+        }
+    }
+    if person && !corroborated && namesakes && score > config.person_name_only_cap {
+        score = config.person_name_only_cap;
+        found.push(evidence(
+            "namesakes",
+            false,
+            "different people with this name are known (other identifiers or birth dates), and only the name agrees"
+                .into(),
+        ));
+    }
     let score = (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
     if score >= config.probable {
         Verdict::Link { label: Label::Probable, score, evidence: found }
@@ -138,6 +161,15 @@ pub fn score(a: &Prepared, b: &Prepared, config: &LinkConfig) -> Verdict {
     } else {
         Verdict::NoLink { score, evidence: found }
     }
+}
+
+/// A word of the longer of two person names that matches nothing in the shorter and is not a
+/// patronymic (Вікторович, Петрівна, Ильич).
+fn extra_given_name(a: &Prepared, b: &Prepared) -> Option<String> {
+    let (x, y) = (a.skeletons.first()?, b.skeletons.first()?);
+    let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+    let patronymic = |w: &str| ["ich", "vna", "ichna"].iter().any(|s| w.ends_with(s)) && w.len() > 5;
+    long.iter().find(|w| !short.iter().any(|s| normalized_damerau_levenshtein(s, w) >= 0.8) && !patronymic(w)).cloned()
 }
 
 fn scheme_of(key: &str) -> &str {
@@ -234,7 +266,7 @@ mod tests {
     }
 
     fn verdict(a: Mention, b: Mention) -> Verdict {
-        score(&Prepared::new(a), &Prepared::new(b), &LinkConfig::default())
+        score(&Prepared::new(a), &Prepared::new(b), &LinkConfig::default(), false)
     }
 
     fn label(v: &Verdict) -> Option<Label> {
@@ -248,10 +280,19 @@ mod tests {
 
     #[test]
     fn the_same_name_across_scripts_is_probable() {
-        let v = verdict(mention("a", Person, "Ігор Коломойський"), mention("b", Person, "Ihor Kolomoisky"));
+        let born = |mut m: Mention| {
+            m.birth_date = Some("1963-02".into());
+            m
+        };
+        let v = verdict(born(mention("a", Person, "Ігор Коломойський")), born(mention("b", Person, "Ihor Kolomoisky")));
         assert_eq!(label(&v), Some(Label::Probable), "{v:?}");
-        let v = verdict(mention("a", Person, "გიორგი ბერიძე"), mention("b", Person, "Giorgi Beridze"));
+        let v = verdict(born(mention("a", Person, "გიორგი ბერიძე")), born(mention("b", Person, "Giorgi Beridze")));
         assert_eq!(label(&v), Some(Label::Probable), "{v:?}");
+        // The name alone, when namesakes are known: a lead, not a probable link.
+        let (a, b) = (mention("a", Person, "გიორგი ბერიძე"), mention("b", Person, "Giorgi Beridze"));
+        assert_eq!(label(&verdict(a.clone(), b.clone())), Some(Label::Probable));
+        let v = score(&Prepared::new(a), &Prepared::new(b), &LinkConfig::default(), true);
+        assert_eq!(label(&v), Some(Label::Possible), "{v:?}");
         let v = verdict(mention("a", Organisation, "ТОВ «Будмайстер»"), mention("b", Organisation, "Budmaister LLC"));
         assert_eq!(label(&v), Some(Label::Probable), "{v:?}");
     }
@@ -288,6 +329,14 @@ mod tests {
             label(&verdict(mention("a", Person, "Alpha Trading"), mention("b", Organisation, "Alpha Trading LLC"))),
             None
         );
+    }
+
+    #[test]
+    fn a_patronymic_left_out_is_the_same_name_a_middle_initial_is_not() {
+        let v = verdict(mention("a", Person, "Кравчук Олег Вікторович"), mention("b", Person, "Oleh Kravchuk"));
+        assert_eq!(label(&v), Some(Label::Probable), "{v:?}");
+        let v = verdict(mention("a", Person, "David E Jay"), mention("b", Person, "David Jay"));
+        assert_eq!(label(&v), Some(Label::Possible), "{v:?}");
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub const MENTION_IDENTIFIER: u8 = b'N';
 pub const LINK: u8 = b'L';
 /// Mentions new or changed since they were last compared: mention id → nothing.
 pub const LINK_PENDING: u8 = b'V';
+/// Mentions whose name is known to be shared by different people: mention id → nothing.
+pub const NAMESAKES: u8 = b'A';
 /// Judgements: mention, 0, other mention → a person's decision (JSON), under both ends.
 pub const JUDGEMENT: u8 = b'J';
 

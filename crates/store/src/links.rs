@@ -90,6 +90,17 @@ impl Store {
         Ok(n)
     }
 
+    /// Records that a mention's name is shared by different people (namesakes are known).
+    pub fn set_namesakes(&self, id: &str) -> Result<()> {
+        self.db.insert(ocid_key(NAMESAKES, id), &[][..])?;
+        Ok(())
+    }
+
+    /// Whether a mention's name is known to be shared by different people.
+    pub fn has_namesakes(&self, id: &str) -> Result<bool> {
+        Ok(self.db.contains_key(ocid_key(NAMESAKES, id))?)
+    }
+
     /// Every mention, in id order.
     pub fn mentions(&self) -> impl Iterator<Item = Result<Mention>> + '_ {
         let prefix = prefix(MENTION);
@@ -109,6 +120,27 @@ impl Store {
     /// Mentions carrying a canonical identifier.
     pub fn mentions_with_identifier(&self, identifier: &str) -> Result<Vec<String>> {
         scan_ids(self, pair_prefix(MENTION_IDENTIFIER, identifier), usize::MAX - 1)
+    }
+
+    /// How many identifiers are carried by more than one mention (each such group is one entity).
+    pub fn shared_identifier_count(&self) -> Result<u64> {
+        let prefix = prefix(MENTION_IDENTIFIER);
+        let (mut groups, mut last, mut run) = (0u64, Vec::new(), 0u32);
+        for key in self.db.scan_prefix(prefix).keys() {
+            let key = key?;
+            // Key: prefix, identifier, 0, mention id.
+            let identifier = key[2..].split(|&b| b == 0).next().unwrap_or_default().to_vec();
+            if identifier == last {
+                run += 1;
+                if run == 2 {
+                    groups += 1;
+                }
+            } else {
+                last = identifier;
+                run = 1;
+            }
+        }
+        Ok(groups)
     }
 
     /// Replaces a mention's name links by `links` (each with the mention as `a` or `b`).
