@@ -4,6 +4,7 @@
 use std::collections::{HashSet, VecDeque};
 
 use openreg_model::bods::{Details, Party, Statement};
+use openreg_model::identifier::Identifier;
 use openreg_model::ownership::OwnershipGraph;
 use openreg_model::Problem;
 use serde::{Deserialize, Serialize};
@@ -55,28 +56,16 @@ fn decode_statement(record_id: &str, bytes: &[u8]) -> Result<StoredStatement> {
     })
 }
 
-/// An identifier reduced to one spelling: scheme upper-cased, the id without spaces, and
-/// `UA-EDR 37609523`, `UA-EDR-37609523` and `{scheme: UA-EDR, id: 37609523}` all the same.
-pub fn canonical_identifier(scheme: &str, id: &str) -> String {
-    let scheme = scheme.trim().to_ascii_uppercase();
-    let id: String = id.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-    let id = id.strip_prefix(&format!("{scheme}-")).unwrap_or(&id).to_string();
-    format!("{scheme}-{id}")
+/// An identifier's canonical key, as every dataset's index uses it (see
+/// `openreg_model::identifier`): `UA-EDR 37609523`, `UA-EDR-37609523` and
+/// `{scheme: UA-EDR, id: 37609523}` are one key.
+pub fn canonical_identifier(scheme: &str, id: &str) -> Option<String> {
+    Identifier::new(scheme, id).map(|i| i.key())
 }
 
-/// Reads an identifier as people type it: `GB-COH-00507062`, `UA-EDR 37609523`, `XI-LEI-…`.
-/// The scheme is the first two dash-separated parts.
+/// Reads an identifier as people type it (`GB-COH-00507062`, `UA-EDR 37609523`) into its key.
 pub fn parse_identifier(text: &str) -> Option<String> {
-    let text = text.trim();
-    let (scheme, id) = match text.split_once(' ') {
-        Some((scheme, id)) if scheme.matches('-').count() == 1 => (scheme.to_string(), id.to_string()),
-        _ => {
-            let mut parts = text.splitn(3, '-');
-            let (a, b, id) = (parts.next()?, parts.next()?, parts.next()?);
-            (format!("{a}-{b}"), id.to_string())
-        }
-    };
-    (scheme.len() >= 4 && !id.trim().is_empty()).then(|| canonical_identifier(&scheme, &id))
+    openreg_model::identifier::parse_identifier(text).map(|i| i.key())
 }
 
 impl Store {
@@ -127,14 +116,18 @@ impl Store {
             Details::Entity(e) => {
                 for i in &e.identifiers {
                     if let (Some(scheme), Some(id)) = (&i.scheme, &i.id) {
-                        index(pair_key(IDENTIFIER, &canonical_identifier(scheme, id), statement.record_id.as_bytes()));
+                        if let Some(key) = canonical_identifier(scheme, id) {
+                            index(pair_key(IDENTIFIER, &key, statement.record_id.as_bytes()));
+                        }
                     }
                 }
             }
             Details::Person(p) => {
                 for i in &p.identifiers {
                     if let (Some(scheme), Some(id)) = (&i.scheme, &i.id) {
-                        index(pair_key(IDENTIFIER, &canonical_identifier(scheme, id), statement.record_id.as_bytes()));
+                        if let Some(key) = canonical_identifier(scheme, id) {
+                            index(pair_key(IDENTIFIER, &key, statement.record_id.as_bytes()));
+                        }
                     }
                 }
             }
@@ -313,11 +306,13 @@ mod tests {
 
     #[test]
     fn identifiers_have_one_spelling() {
-        let a = canonical_identifier("UA-EDR", "37609523");
+        let a = canonical_identifier("UA-EDR", "37609523").unwrap();
         assert_eq!(parse_identifier("UA-EDR-37609523").as_deref(), Some(a.as_str()));
         assert_eq!(parse_identifier("UA-EDR 37609523").as_deref(), Some(a.as_str()));
         assert_eq!(parse_identifier("ua-edr-37609523").as_deref(), Some(a.as_str()));
-        assert_eq!(canonical_identifier("GB-COH", "SC 115530"), "GB-COH-SC115530");
+        assert_eq!(canonical_identifier("GB-COH", "SC 115530").as_deref(), Some("GB-COH-SC115530"));
+        // One normalisation for every dataset: Companies House numbers are 8 characters.
+        assert_eq!(parse_identifier("GB-COH-507062").as_deref(), Some("GB-COH-00507062"));
         assert_eq!(parse_identifier("nothing"), None);
     }
 }
