@@ -1,10 +1,11 @@
-//! `openreg demo`: the demo world, loaded into a fresh registry. The fixtures are built into the
-//! binary so the command works from any folder.
+//! `openreg demo`: the demo world (contracts, their winners' owners and party donations, linked),
+//! loaded into a fresh registry. The fixtures are built into the binary so the command works from
+//! any folder.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
-use openreg_ingest::{IngestOptions, Input};
+use openreg_ingest::{DonationOptions, Encoding, IngestOptions, Input, Mapping};
 use openreg_store::Store;
 
 const FIXTURES: &[(&str, &str)] = &[
@@ -13,25 +14,72 @@ const FIXTURES: &[(&str, &str)] = &[
     ("ge-releases.jsonl", include_str!("../../../fixtures/ocds/ge-releases.jsonl")),
 ];
 
+const OWNERS: &[(&str, &str)] = &[
+    ("ua-0.3-statements.json", include_str!("../../../fixtures/bods/ua-0.3-statements.json")),
+    ("ge-demo-owners.jsonl", include_str!("../../../fixtures/bods/ge-demo-owners.jsonl")),
+];
+
+/// Donation lists, each with the profile that reads it (and a mapping for the generic one).
+const DONATIONS: &[(&str, &str, &str, Option<&str>)] = &[
+    ("ge-sao-donations.csv", include_str!("../../../fixtures/donations/ge-sao-donations.csv"), "ge-sao", None),
+    (
+        "ua-donations.csv",
+        include_str!("../../../fixtures/donations/ua-donations.csv"),
+        "generic",
+        Some(include_str!("../../../fixtures/donations/mapping-example.toml")),
+    ),
+];
+
+fn write_all(dir: &std::path::Path, files: &[(&str, &str)]) -> Result<Vec<Input>> {
+    let mut inputs = Vec::new();
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text)?;
+        inputs.push(Input::File(path));
+    }
+    Ok(inputs)
+}
+
 pub fn run(keep: Option<PathBuf>, json: bool) -> Result<u8> {
     let temp = tempfile::tempdir()?;
     let dir = keep.unwrap_or_else(|| temp.path().join("registry"));
     let fixtures = temp.path().join("fixtures");
     std::fs::create_dir_all(&fixtures)?;
-    let mut inputs = Vec::new();
-    for (name, text) in FIXTURES {
-        let path = fixtures.join(name);
-        std::fs::write(&path, text)?;
-        inputs.push(Input::File(path));
-    }
+    let inputs = write_all(&fixtures, FIXTURES)?;
     let store = crate::open_store(&dir)?;
     let summary = crate::ingest::run_with_progress(&store, &inputs, &IngestOptions::default())?;
+    let owners = openreg_ingest::ingest_bods(&store, &write_all(&fixtures, OWNERS)?, Encoding::Auto)?;
+    let mut donations = Vec::new();
+    for (name, text, profile, mapping) in DONATIONS {
+        let inputs = write_all(&fixtures, &[(name, text)])?;
+        let mapping = match mapping {
+            Some(toml) => Mapping::from_toml(toml)?,
+            None => Mapping::profile(profile)?,
+        };
+        let options = DonationOptions { profile: profile.to_string(), mapping, country: None, encoding: Encoding::Auto };
+        donations.push(openreg_ingest::ingest_donations(&store, &inputs, &options, &mut |_, _, _| {})?);
+    }
+    let links = openreg_link::run::run(&store, &openreg_link::LinkConfig::default(), &mut |_| {})?;
     let stats = store.stats()?;
     if json {
-        println!("{}", serde_json::json!({"data_dir": dir, "ingest": summary, "stats": stats}));
+        println!(
+            "{}",
+            serde_json::json!({"data_dir": dir, "ingest": summary, "owners": owners, "donations": donations, "links": links, "stats": stats})
+        );
         return Ok(0);
     }
-    println!("openreg demo: {} releases from the demo world loaded into {}", summary.releases_stored, dir.display());
+    let stored: u64 = donations.iter().map(|d| d.donations_stored).sum();
+    let set_aside: u64 = donations.iter().map(|d| d.quarantined).sum();
+    println!("openreg demo: the demo world loaded into {}", dir.display());
+    println!("  {} releases of contracting processes", summary.releases_stored);
+    println!("  {} beneficial-ownership statements", owners.statements_stored);
+    println!("  {stored} party donations ({set_aside} rows set aside as unreadable: see `quarantine list`)");
+    println!(
+        "  {} mentions of organisations and people linked: {} identifiers shared across datasets, {} name links",
+        links.mentions,
+        links.identifier_groups,
+        links.links.values().sum::<u64>()
+    );
     println!();
     drop(store);
     let store = Store::open(&dir)?;
@@ -48,6 +96,11 @@ pub fn run(keep: Option<PathBuf>, json: bool) -> Result<u8> {
         println!("  {ocid}  {title}");
     }
     println!();
-    println!("Try: openreg --data-dir DIR record OCID   (use `openreg demo --keep DIR` to keep the registry)");
+    println!("Try, with `openreg demo --keep DIR` and then `--data-dir DIR`:");
+    println!("  openreg record OCID                    one contracting process, compiled");
+    println!("  openreg owners GE-NAPR-205813946       who owns the company that won in Mtisdziri");
+    println!("  openreg links GEO-TAXID-01008054321    its owner, who is also a party donor");
+    println!("  openreg links bods/ge-person-chavchavadze   a co-owner found among donors by name only");
+    println!("  openreg donations --party \"მთისძირის განვითარების პარტია\"");
     Ok(0)
 }
