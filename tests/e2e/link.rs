@@ -20,7 +20,8 @@ fn georgian_world(dir: &Path) {
     ] {
         assert_eq!(code(&openreg(dir, &args)), 0);
     }
-    let donations = openreg(dir, &["ingest", "donations", "--profile", "ge-sao", "fixtures/donations/ge-sao-donations.csv"]);
+    let donations =
+        openreg(dir, &["ingest", "donations", "--profile", "ge-sao", "fixtures/donations/ge-sao-donations.csv"]);
     assert_eq!(code(&donations), 2, "the fixture has three bad rows");
 }
 
@@ -61,10 +62,7 @@ fn identifiers_join_for_certain_and_names_only_as_scored_candidates() {
 
     // Two Nino Tseretelis with different personal numbers: never linked.
     let nino = json(&openreg(dir.path(), &["links", "GEO-TAXID-01024058317", "--json"]));
-    assert!(
-        !stdout(&openreg(dir.path(), &["links", "GEO-TAXID-01024058317"])).contains("01019077777"),
-        "{nino}"
-    );
+    assert!(!stdout(&openreg(dir.path(), &["links", "GEO-TAXID-01024058317"])).contains("01019077777"), "{nino}");
     let names: Vec<&str> = nino["mentions"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["ნინო წერეთელი", "ი/მ ნინო წერეთელი"], "the donor and the sole trader who won a tender");
 
@@ -82,7 +80,8 @@ fn runs_are_incremental_and_judgements_are_kept() {
 
     let tamar = json(&openreg(dir.path(), &["links", "bods/ge-person-chavchavadze", "--json"]));
     let donor = tamar["linked"][0]["mention"]["id"].as_str().unwrap().to_string();
-    let out = openreg(dir.path(), &["link", "reject", "bods/ge-person-chavchavadze", &donor, "--note", "different person"]);
+    let out =
+        openreg(dir.path(), &["link", "reject", "bods/ge-person-chavchavadze", &donor, "--note", "different person"]);
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     let after = json(&openreg(dir.path(), &["links", "bods/ge-person-chavchavadze", "--json"]));
     assert!(linked_ids(&after).is_empty(), "{after}");
@@ -114,7 +113,13 @@ fn the_same_data_in_another_order_gives_the_same_links() {
     let one = tempfile::tempdir().unwrap();
     georgian_world(one.path());
     let two = tempfile::tempdir().unwrap();
-    assert_eq!(code(&openreg(two.path(), &["ingest", "donations", "--profile", "ge-sao", "fixtures/donations/ge-sao-donations.csv"])), 2);
+    assert_eq!(
+        code(&openreg(
+            two.path(),
+            &["ingest", "donations", "--profile", "ge-sao", "fixtures/donations/ge-sao-donations.csv"]
+        )),
+        2
+    );
     assert_eq!(code(&openreg(two.path(), &["link"])), 0);
     assert_eq!(code(&openreg(two.path(), &["ingest", "bods", "fixtures/bods/ge-demo-owners.jsonl"])), 0);
     assert_eq!(code(&openreg(two.path(), &["link"])), 0);
@@ -138,7 +143,9 @@ fn the_labelled_set_meets_the_goal() {
     assert!(e["recall_probable_or_better"].as_f64().unwrap() >= 0.9, "{e:#}");
     // Namesakes with different identifiers are never linked at all.
     let false_links = e["false_links"].as_array().unwrap();
-    assert!(!false_links.iter().any(|f| f.as_str().unwrap().contains("ua-p5a") && f.as_str().unwrap().contains("ua-p5b")));
+    assert!(!false_links
+        .iter()
+        .any(|f| f.as_str().unwrap().contains("ua-p5a") && f.as_str().unwrap().contains("ua-p5b")));
     let text = stdout(&openreg(dir.path(), &["link", "evaluate", &path("fixtures/links/labelled.jsonl")]));
     assert!(text.contains("probable or better: precision 1.000"), "{text}");
 }
