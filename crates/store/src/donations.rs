@@ -20,6 +20,7 @@ impl Store {
         if let Some(identifier) = &donation.donor.identifier {
             batch.batch.insert(pair_key(DONOR_IDENTIFIER, &identifier.key(), donation.id.as_bytes()), &[][..]);
         }
+        batch.batch.insert(ocid_key(INDEX_PENDING, &format!("donation/{}", donation.id)), &[][..]);
         batch.keys.insert(key);
         batch.releases_new += 1;
         Ok(Added::New)

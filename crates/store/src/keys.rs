@@ -51,6 +51,10 @@ pub const LINK: u8 = b'L';
 pub const LINK_PENDING: u8 = b'V';
 /// Mentions whose name is known to be shared by different people: mention id → nothing.
 pub const NAMESAKES: u8 = b'A';
+/// Search documents to (re)index: document id (`contract/OCID`, `donation/ID`, `mention/ID`) →
+/// nothing. Written in the same batch as the data they reflect, removed once the index has
+/// committed them: a crash in between leaves them, and the index catches up.
+pub const INDEX_PENDING: u8 = b'x';
 /// Judgements: mention, 0, other mention → a person's decision (JSON), under both ends.
 pub const JUDGEMENT: u8 = b'J';
 

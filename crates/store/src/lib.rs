@@ -2,6 +2,7 @@
 //! releases arrive, and a quarantine for input that could not be used. The only crate that touches sled.
 
 mod donations;
+mod index_queue;
 mod keys;
 mod links;
 pub mod owners;
@@ -221,6 +222,7 @@ impl Store {
         batch.bytes += json.len();
         batch.batch.insert(key.clone(), envelope);
         batch.batch.insert(ocid_key(DIRTY, ocid), &[][..]);
+        batch.batch.insert(ocid_key(INDEX_PENDING, &format!("contract/{ocid}")), &[][..]);
         batch.keys.insert(key);
         batch.releases_new += 1;
         Ok(Added::New)
@@ -238,6 +240,7 @@ impl Store {
         let key = ocid_key(LINKED, ocid);
         batch.batch.insert(key.clone(), serde_json::to_vec(&value)?);
         batch.batch.insert(ocid_key(DIRTY, ocid), &[][..]);
+        batch.batch.insert(ocid_key(INDEX_PENDING, &format!("contract/{ocid}")), &[][..]);
         batch.keys.insert(key);
         Ok(())
     }

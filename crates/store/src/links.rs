@@ -43,6 +43,7 @@ impl Store {
         batch.insert(ocid_key(MENTION_KEYS, &mention.id), serde_json::to_vec(&back)?);
         // In the same batch: a crash before the mention is compared leaves it marked.
         batch.insert(ocid_key(LINK_PENDING, &mention.id), &[][..]);
+        batch.insert(ocid_key(INDEX_PENDING, &format!("mention/{}", mention.id)), &[][..]);
         self.db.apply_batch(batch)?;
         Ok(())
     }
