@@ -428,6 +428,31 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_example_is_the_default() {
+        let text = include_str!("../../../../fixtures/flags/settings-example.toml");
+        assert_eq!(ProcurementSettings::from_toml(text).unwrap(), ProcurementSettings::default());
+        // Every commented-out key is a real key, with a value of the right type.
+        let uncommented: String = text
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest)
+                    if rest
+                        .split_once(" = ")
+                        .is_some_and(|(key, _)| key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')) =>
+                {
+                    rest
+                }
+                _ => line,
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let settings = ProcurementSettings::from_toml(&uncommented).unwrap();
+        assert_eq!(settings.currency.as_deref(), Some("USD"));
+        assert_eq!(settings.R055.unwrap().threshold, Some(50_000.0));
+        assert_eq!(settings.R069.unwrap().main_procurement_category.len(), 3);
+    }
+
+    #[test]
     fn only_keeps_the_named_indicators() {
         assert_eq!(ProcurementSettings::only(&["R024", "R058"]).enabled(), vec!["R024", "R058"]);
     }
