@@ -4,6 +4,7 @@
 mod bods_fixtures;
 mod crash;
 mod donations;
+mod flags;
 mod link;
 mod ocds;
 mod owners;

@@ -98,6 +98,16 @@ pub fn run(store: &Store, args: &ExportArgs) -> Result<()> {
                 tick(&spinner, writer.count);
             }
         }
+        ExportKind::Flags => {
+            if args.package || args.since.is_some() {
+                bail!("flags are exported as JSON Lines only, without --package or --since");
+            }
+            crate::flags::bring_up_to_date(store, None)?;
+            for flag in store.flags() {
+                writer.item(&serde_json::to_vec(&flag?)?)?;
+                tick(&spinner, writer.count);
+            }
+        }
         ExportKind::Bods => {
             let wanted = args.bods_version.as_deref();
             for entry in store.statements() {

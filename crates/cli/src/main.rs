@@ -9,6 +9,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod demo;
 mod donations;
 mod export;
+mod flags;
 mod ingest;
 mod link;
 mod output;
@@ -132,6 +133,15 @@ enum Command {
     Link(link::LinkArgs),
     /// What an organisation or person is linked to, how surely, and why.
     Links(link::LinksArgs),
+    /// Red flags and conflicts of interest, each with its evidence and how sure it is.
+    Flags(flags::FlagsArgs),
+    /// A flag in plain sentences: what was found and each fact to check against the sources.
+    ///
+    /// Example: openreg explain OR-DONOR-3f9a0c1d2e4b5a69
+    Explain {
+        /// The flag's id, as `openreg flags` prints it.
+        flag_id: String,
+    },
     /// Tools for release schemas.
     #[command(subcommand)]
     Schema(SchemaCommand),
@@ -192,6 +202,7 @@ enum IngestCommand {
         json: bool,
     },
     Donations(donations::IngestDonationsArgs),
+    Control(flags::IngestControlArgs),
 }
 
 /// How `owners` and `owned-by` walk the ownership chains.
@@ -255,6 +266,8 @@ pub enum ExportKind {
     Records,
     /// Every beneficial-ownership statement (BODS), exactly as loaded.
     Bods,
+    /// Every red flag with its evidence, one JSON object per line.
+    Flags,
 }
 
 fn open_store(dir: &std::path::Path) -> Result<Store> {
@@ -316,6 +329,18 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Links(args) => {
             let store = open_store(&cli.data_dir)?;
             link::links(&store, &args)
+        }
+        Command::Flags(args) => {
+            let store = open_store(&cli.data_dir)?;
+            flags::run(&store, &args)
+        }
+        Command::Explain { flag_id } => {
+            let store = open_store(&cli.data_dir)?;
+            flags::explain(&store, &flag_id)
+        }
+        Command::Ingest(IngestCommand::Control(args)) => {
+            let store = open_store(&cli.data_dir)?;
+            flags::ingest_control(&store, &args)
         }
         Command::Donations(args) => {
             let store = open_store(&cli.data_dir)?;

@@ -7,6 +7,7 @@ pub mod entity;
 pub mod evaluate;
 pub mod mentions;
 pub mod names;
+pub mod resolve;
 pub mod run;
 pub mod score;
 pub mod translit;

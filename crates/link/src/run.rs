@@ -78,6 +78,9 @@ pub fn run(store: &Store, config: &LinkConfig, progress: &mut dyn FnMut(Progress
     store.flush()?;
     compare_pending(store, config, &mut summary, progress)?;
     summary.identifier_groups = store.shared_identifier_count()?;
+    if summary.new_or_changed > 0 {
+        store.bump_generation("links")?;
+    }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
@@ -254,6 +257,7 @@ pub fn judge(store: &Store, a: &str, b: &str, same: bool, note: Option<String>) 
     let judgement =
         Judgement { a: a.to_string(), b: b.to_string(), same, at: openreg_store::time::now_rfc3339(), note };
     store.put_judgement(&judgement)?;
+    store.bump_generation("links")?;
     match judged_link(&judgement, a, b) {
         Some(link) => store.put_link(&link)?,
         None => store.remove_link(a, b)?,

@@ -5,6 +5,7 @@
 pub mod bods;
 pub mod donation;
 pub mod error;
+pub mod flag;
 pub mod identifier;
 pub mod light;
 pub mod link;

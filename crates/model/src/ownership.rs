@@ -64,6 +64,17 @@ pub struct UltimateOwner {
     pub paths: Vec<OwnershipPath>,
 }
 
+/// An owner one layer up, with the share of its own interest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DirectOwner {
+    pub record_id: String,
+    pub name: Option<String>,
+    pub kind: &'static str,
+    pub min: f64,
+    pub max: f64,
+    pub relationship: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct OwnershipReport {
     pub subject: String,
@@ -198,6 +209,31 @@ impl OwnershipGraph {
             }
             r.interests.iter().find(|i| i.directness == Directness::Indirect && i.share.is_some()).and_then(|i| i.share)
         })
+    }
+
+    /// The direct owners of `subject` (one layer), with the share each holds and the relationship
+    /// that says so; owners the register does not name are left out (see `ultimate_owners`).
+    pub fn direct_owners(&self, subject: &str, options: &OwnershipOptions) -> Vec<DirectOwner> {
+        let mut out = Vec::new();
+        for relationship_id in self.owners_of.get(subject).into_iter().flatten() {
+            let Some((relationship, share)) = self.edge(relationship_id, options) else { continue };
+            if let Party::Record(owner) = &relationship.interested_party {
+                let (name, kind) = match (self.persons.get(owner), self.entities.get(owner)) {
+                    (Some(p), _) => (p.names.first().cloned(), "person"),
+                    (None, Some(e)) => (e.name.clone(), "entity"),
+                    (None, None) => (None, "unknown"),
+                };
+                out.push(DirectOwner {
+                    record_id: owner.clone(),
+                    name,
+                    kind,
+                    min: share.minimum,
+                    max: share.maximum,
+                    relationship: relationship_id.clone(),
+                });
+            }
+        }
+        out
     }
 
     /// The ultimate owners of `subject`, through chains of any depth.

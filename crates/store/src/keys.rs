@@ -55,6 +55,14 @@ pub const NAMESAKES: u8 = b'A';
 /// nothing. Written in the same batch as the data they reflect, removed once the index has
 /// committed them: a crash in between leaves them, and the index catches up.
 pub const INDEX_PENDING: u8 = b'x';
+/// Flags: flag id → the flag (JSON).
+pub const FLAG: u8 = b'F';
+/// Flags by process: ocid, 0, flag id.
+pub const FLAG_BY_OCID: u8 = b'f';
+/// Flags by entity: entity id, 0, flag id.
+pub const FLAG_BY_ENTITY: u8 = b'e';
+/// Buyer-control periods: buyer identifier, 0, start date, 0, party → the period (JSON).
+pub const CONTROL: u8 = b'C';
 /// Judgements: mention, 0, other mention → a person's decision (JSON), under both ends.
 pub const JUDGEMENT: u8 = b'J';
 

@@ -2,10 +2,12 @@
 //! releases arrive, and a quarantine for input that could not be used. The only crate that touches sled.
 
 mod donations;
+mod flags;
 mod index_queue;
 mod keys;
 mod links;
 pub mod owners;
+pub use flags::FlagChanges;
 pub mod time;
 
 use std::collections::{HashMap, HashSet};
