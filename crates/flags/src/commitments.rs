@@ -67,9 +67,7 @@ pub fn report<'f>(commitments: &[Commitment], flags: impl IntoIterator<Item = &'
     for flag in flags {
         for (report, seen) in reports.iter_mut() {
             let c = &report.commitment;
-            if flag.country.as_deref() != Some(c.country.as_str())
-                || !flag.policy_areas.iter().any(|a| *a == c.policy_area)
-            {
+            if flag.country.as_deref() != Some(c.country.as_str()) || !flag.policy_areas.contains(&c.policy_area) {
                 continue;
             }
             report.flags += 1;

@@ -146,7 +146,7 @@ pub fn run(store: &Store, settings: &FlagSettings, progress: &mut dyn FnMut(u64)
         let process = Process::from_compiled(&ocid, &release);
         flags.extend(conflicts.flags(&process)?);
         summary.processes += 1;
-        if summary.processes % 1000 == 0 {
+        if summary.processes.is_multiple_of(1000) {
             progress(summary.processes);
         }
         processes.insert(ocid, Process { suppliers: Vec::new(), tenderers: Vec::new(), awards: Vec::new(), ..process });
