@@ -150,3 +150,48 @@ fn bidders_sharing_owners_hidden_owners_secrecy_and_circles() {
     let text = stdout(&openreg(dir.path(), &["explain", secrecy["id"].as_str().unwrap()]));
     insta::assert_snapshot!("explain_secrecy", text);
 }
+
+#[test]
+fn what_must_not_flag_does_not() {
+    // An owner who left before the award: her donations no longer bear on it.
+    let dir = tempfile::tempdir().unwrap();
+    world(dir.path());
+    let tamar = |dir: &Path| -> Vec<Value> {
+        flags(dir, &["--code", "OR-DONOR"])
+            .into_iter()
+            .filter(|f| f["entities"].as_array().unwrap().iter().any(|e| e["name"] == "Tamar Chavchavadze"))
+            .collect()
+    };
+    assert!(!tamar(dir.path()).is_empty());
+    assert_eq!(code(&openreg(dir.path(), &["ingest", "bods", "fixtures/flags/ge-owner-left.jsonl"])), 0);
+    assert!(tamar(dir.path()).is_empty(), "she left on 2025-03-01, before both awards");
+
+    // A donation outside the window: with 70 days before the award, only Giorgi Beridze's
+    // donation of 2025-02-02 (59 days before the award of 2025-04-02) still counts.
+    let settings = dir.path().join("window.toml");
+    std::fs::write(&settings, "[conflicts]\ndonation_days_before = 70\ndonation_days_after = 0\n").unwrap();
+    let windowed = flags(dir.path(), &["--code", "OR-DONOR", "--settings", settings.to_str().unwrap()]);
+    assert_eq!(windowed.len(), 1, "{windowed:#?}");
+    assert_eq!(windowed[0]["ocid"], "ocds-g3x7fx-GE-SPA250001234");
+    assert_eq!(windowed[0]["figures"]["donations"], 1);
+    assert_eq!(windowed[0]["figures"]["donation_dates"][0]["date"], "2025-02-02");
+    assert_eq!(windowed[0]["thresholds"]["donation_days_before"], 70);
+
+    // A name-only link to one of two namesakes is only `possible`: no flag unless asked for.
+    let gb = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["ingest", "ocds", "fixtures/flags/gb-bidders.jsonl"],
+        vec!["ingest", "bods", "fixtures/flags/gb-bidders-owners.jsonl"],
+        vec!["ingest", "donations", "--profile", "generic", "--country", "GB", "fixtures/flags/gb-donations.jsonl"],
+        vec!["link"],
+    ] {
+        assert_eq!(code(&openreg(gb.path(), &args)), 0, "{args:?}");
+    }
+    assert!(flags(gb.path(), &["--code", "OR-DONOR"]).is_empty());
+    let weak = gb.path().join("weak.toml");
+    std::fs::write(&weak, "[conflicts]\nweakest_link = \"possible\"\n").unwrap();
+    let leads = flags(gb.path(), &["--code", "OR-DONOR", "--settings", weak.to_str().unwrap()]);
+    assert_eq!(leads.len(), 1);
+    assert_eq!(leads[0]["certainty"], "possible");
+    assert!(leads[0]["evidence"].as_array().unwrap().iter().any(|e| e["kind"] == "link" && e["label"] == "possible"));
+}

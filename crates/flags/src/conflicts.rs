@@ -55,7 +55,8 @@ impl Jurisdiction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ConflictSettings {
-    /// The weakest link a flag may rest on: `confirmed`, `probable` or `possible`.
+    /// The weakest link a flag may rest on: `confirmed`, `probable` or `possible`. The default,
+    /// `probable`, leaves `possible` links (leads, such as a name shared by known namesakes) out.
     pub weakest_link: Label,
     /// R033: a direct shareholder with at least this share (percent) is major.
     pub major_share: f64,
@@ -73,7 +74,7 @@ pub struct ConflictSettings {
 impl Default for ConflictSettings {
     fn default() -> Self {
         ConflictSettings {
-            weakest_link: Label::Possible,
+            weakest_link: Label::Probable,
             major_share: 25.0,
             new_company_days: 365,
             donation_days_before: 365,
