@@ -431,6 +431,8 @@ mod tests {
     fn the_documented_example_is_the_default() {
         let text = include_str!("../../../../fixtures/flags/settings-example.toml");
         assert_eq!(ProcurementSettings::from_toml(text).unwrap(), ProcurementSettings::default());
+        let whole = crate::run::FlagSettings::from_toml(text).unwrap();
+        assert_eq!(whole.conflicts, crate::conflicts::ConflictSettings::default());
         // Every commented-out key is a real key, with a value of the right type.
         let uncommented: String = text
             .lines()
@@ -442,11 +444,16 @@ mod tests {
                 {
                     rest
                 }
+                // The [conflicts] table is shown commented out too.
+                Some(rest) if rest == "[conflicts]" => rest,
                 _ => line,
             })
             .map(|line| format!("{line}\n"))
             .collect();
-        let settings = ProcurementSettings::from_toml(&uncommented).unwrap();
+        let whole = crate::run::FlagSettings::from_toml(&uncommented).unwrap();
+        assert_eq!(whole.conflicts.secrecy_jurisdictions.len(), 1);
+        assert_eq!(whole.conflicts.weakest_link, crate::conflicts::ConflictSettings::default().weakest_link);
+        let settings = whole.procurement;
         assert_eq!(settings.currency.as_deref(), Some("USD"));
         assert_eq!(settings.R055.unwrap().threshold, Some(50_000.0));
         assert_eq!(settings.R069.unwrap().main_procurement_category.len(), 3);
