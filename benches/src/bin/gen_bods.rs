@@ -920,12 +920,7 @@ fn group(seed: u64, g: u64, counts: &mut Counts, seq: &mut u64) -> (Vec<Value>, 
     }
     let mut owners: Vec<Vec<Owner>> = (0..layers.max(1)).map(|_| Vec::new()).collect();
     for (i, list) in owners.iter_mut().enumerate().take(layers.saturating_sub(1)) {
-        list.push(Owner {
-            party: Party::Entity(i + 1),
-            weight: rng.range(3, 8) as f64,
-            fixed: None,
-            component: false,
-        });
+        list.push(Owner { party: Party::Entity(i + 1), weight: rng.range(3, 8) as f64, fixed: None, component: false });
     }
     if layers > 0 {
         gr.counts.layers[layers] += 1;
