@@ -136,10 +136,31 @@ pub fn hash64(parts: &[&[u8]]) -> [u8; 8] {
 /// 30 MB bench corpus). `RAW` is read for stores written without compression.
 const RAW: u8 = 0;
 const LZ4: u8 = 1;
+/// The text lives in the blob file; 8 bytes of offset and 4 of length follow.
+const BLOB: u8 = 2;
 
 fn pack_json(json: &[u8], out: &mut Vec<u8>) {
     out.push(LZ4);
     out.extend_from_slice(&lz4_flex::compress_prepend_size(json));
+}
+
+/// The packed text of a value whose body lives in the blob file: where it is.
+pub fn pack_blob_pointer(at: u64, len: u32, out: &mut Vec<u8>) {
+    out.push(BLOB);
+    out.extend_from_slice(&at.to_be_bytes());
+    out.extend_from_slice(&len.to_be_bytes());
+}
+
+/// Packs JSON text as it is stored (LZ4), for writing to the blob file.
+pub fn packed_json(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len() / 3 + 8);
+    pack_json(json, &mut out);
+    out
+}
+
+/// Unpacks what [`packed_json`] wrote.
+pub fn unpacked_json(bytes: &[u8]) -> Option<Vec<u8>> {
+    unpack_json(bytes)
 }
 
 fn unpack_json(bytes: &[u8]) -> Option<Vec<u8>> {
@@ -187,9 +208,30 @@ impl<'a> ReleaseEnvelope<'a> {
         Some(ReleaseEnvelope { seq, container, date, warnings, packed: bytes.get(at..)? })
     }
 
-    /// The release's JSON text, exactly as stored.
+    /// The release's JSON text, exactly as stored (`None` when it lives in the blob file: see
+    /// [`ReleaseEnvelope::blob`]).
     pub fn json(&self) -> Option<Vec<u8>> {
         unpack_json(self.packed)
+    }
+
+    /// Where the text is in the blob file, when it is there.
+    pub fn blob(&self) -> Option<(u64, u32)> {
+        match self.packed.split_first()? {
+            (&BLOB, rest) if rest.len() == 12 => {
+                Some((u64::from_be_bytes(rest[..8].try_into().ok()?), u32::from_be_bytes(rest[8..].try_into().ok()?)))
+            }
+            _ => None,
+        }
+    }
+
+    /// An envelope whose text lives in the blob file.
+    pub fn encode_pointer(seq: u64, container: [u8; 8], date: &str, warnings: &str, at: u64, len: u32) -> Vec<u8> {
+        let mut out = ReleaseEnvelope::encode(seq, container, date, warnings, b"");
+        // `encode` packed an empty text last; replace it by the pointer.
+        let empty = packed_json(b"").len();
+        out.truncate(out.len() - empty);
+        pack_blob_pointer(at, len, &mut out);
+        out
     }
 }
 

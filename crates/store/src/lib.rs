@@ -1,6 +1,7 @@
 //! openreg's store: every release kept losslessly in sled, compiled records kept up to date as
 //! releases arrive, and a quarantine for input that could not be used. The only crate that touches sled.
 
+mod blobs;
 mod donations;
 mod flags;
 mod index_queue;
@@ -32,6 +33,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("JSON error in the store: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("the store's body file could not be read or written: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -143,6 +146,8 @@ pub struct Stats {
 
 pub struct Store {
     db: sled::Db,
+    /// Bodies too many to keep in sled (BODS statements): see blobs.rs.
+    blobs: blobs::Blobs,
     next_seq: AtomicU64,
     rules_1_1: Merger,
     rules_1_0: Merger,
@@ -164,6 +169,7 @@ impl Store {
         };
         Ok(Store {
             db,
+            blobs: blobs::Blobs::open(dir)?,
             next_seq: AtomicU64::new(next_seq),
             rules_1_1: Merger::new(&MergeRules::for_version(Some("1.1"))),
             rules_1_0: Merger::new(&MergeRules::for_version(None)),
@@ -277,6 +283,8 @@ impl Store {
 
     /// Applies a batch atomically and makes it durable; only then is it acknowledged.
     pub fn commit(&self, batch: Batch, checkpoint: &Checkpoint) -> Result<()> {
+        // Bodies the batch points at must be durable before the batch is.
+        self.blobs.sync()?;
         let mut writes = batch.batch;
         writes.insert(meta_key("seq"), &self.next_seq.load(Ordering::Relaxed).to_be_bytes()[..]);
         writes.insert(meta_key("checkpoint"), serde_json::to_vec(checkpoint)?);

@@ -10,6 +10,7 @@ use openreg_model::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::blobs::Blobs;
 use crate::keys::*;
 use crate::{Added, Batch, Result, Store, StoreError};
 
@@ -41,11 +42,16 @@ pub struct RecordWarning {
     pub message: String,
 }
 
-/// Reads a statement's envelope, as `releases()` reads a release's.
-fn decode_statement(record_id: &str, bytes: &[u8]) -> Result<StoredStatement> {
+/// Reads a statement's envelope, as `releases()` reads a release's, and its body from the blob file
+/// (or from the envelope, for statements stored before bodies moved out of sled).
+fn decode_statement(blobs: &Blobs, record_id: &str, bytes: &[u8]) -> Result<StoredStatement> {
     let envelope =
         ReleaseEnvelope::decode(bytes).ok_or_else(|| StoreError::Corrupt(format!("statement of {record_id}")))?;
-    let json = envelope.json().ok_or_else(|| StoreError::Corrupt(format!("statement text of {record_id}")))?;
+    let corrupt = || StoreError::Corrupt(format!("statement text of {record_id}"));
+    let json = match envelope.blob() {
+        Some((at, len)) => unpacked_json(&blobs.read(at, len)?).ok_or_else(corrupt)?,
+        None => envelope.json().ok_or_else(corrupt)?,
+    };
     let warnings = if envelope.warnings.is_empty() { Vec::new() } else { serde_json::from_str(envelope.warnings)? };
     Ok(StoredStatement {
         record_id: record_id.to_string(),
@@ -94,8 +100,16 @@ impl Store {
                 .collect();
             serde_json::to_string(&list)?
         };
-        let envelope =
-            ReleaseEnvelope::encode(seq, [0; 8], statement.statement_date.as_deref().unwrap_or(""), &warnings, json);
+        // The body goes to the blob file; sled keeps the envelope and a pointer (see blobs.rs).
+        let (at, len) = self.blobs.append(&packed_json(json))?;
+        let envelope = ReleaseEnvelope::encode_pointer(
+            seq,
+            [0; 8],
+            statement.statement_date.as_deref().unwrap_or(""),
+            &warnings,
+            at,
+            len,
+        );
         batch.bytes += json.len();
         batch.batch.insert(key.clone(), envelope);
         let relationship = matches!(statement.details, Details::Relationship(_));
@@ -142,7 +156,7 @@ impl Store {
         let mut out = Vec::new();
         for entry in self.db.scan_prefix(pair_prefix(STATEMENT, record_id)) {
             let (_, bytes) = entry?;
-            let stored = decode_statement(record_id, &bytes)?;
+            let stored = decode_statement(&self.blobs, record_id, &bytes)?;
             let value: Value = serde_json::from_slice(&stored.json)?;
             let statement = openreg_model::bods::parse_statement(&value)
                 .map_err(|e| StoreError::Corrupt(format!("statement of {record_id}: {e}")))?;
@@ -163,7 +177,7 @@ impl Store {
             let bytes = self.db.get(&key)?.ok_or_else(|| {
                 StoreError::Corrupt(format!("a statement of {record_id} is in the export order but not stored"))
             })?;
-            decode_statement(&record_id, &bytes)
+            decode_statement(&self.blobs, &record_id, &bytes)
         })
     }
 
@@ -172,7 +186,7 @@ impl Store {
         let mut stored = Vec::new();
         for entry in self.db.scan_prefix(pair_prefix(STATEMENT, record_id)) {
             let (_, bytes) = entry?;
-            let statement = decode_statement(record_id, &bytes)?;
+            let statement = decode_statement(&self.blobs, record_id, &bytes)?;
             if !statement.warnings.is_empty() {
                 stored.push(statement);
             }
