@@ -8,6 +8,7 @@ mod index_queue;
 mod keys;
 mod links;
 pub mod owners;
+mod search_support;
 pub use flags::FlagChanges;
 pub mod time;
 
