@@ -8,6 +8,7 @@ mod flags;
 mod link;
 mod ocds;
 mod owners;
+mod search;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

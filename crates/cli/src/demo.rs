@@ -56,10 +56,12 @@ pub fn run(keep: Option<PathBuf>, json: bool) -> Result<u8> {
             Some(toml) => Mapping::from_toml(toml)?,
             None => Mapping::profile(profile)?,
         };
-        let options = DonationOptions { profile: profile.to_string(), mapping, country: None, encoding: Encoding::Auto };
+        let options =
+            DonationOptions { profile: profile.to_string(), mapping, country: None, encoding: Encoding::Auto };
         donations.push(openreg_ingest::ingest_donations(&store, &inputs, &options, &mut |_, _, _| {})?);
     }
     let links = openreg_link::run::run(&store, &openreg_link::LinkConfig::default(), &mut |_| {})?;
+    crate::search::after_write(&store, &dir, false, true)?;
     let stats = store.stats()?;
     if json {
         println!(
@@ -102,5 +104,7 @@ pub fn run(keep: Option<PathBuf>, json: bool) -> Result<u8> {
     println!("  openreg links GEO-TAXID-01008054321    its owner, who is also a party donor");
     println!("  openreg links bods/ge-person-chavchavadze   a co-owner found among donors by name only");
     println!("  openreg donations --party \"მთისძირის განვითარების პარტია\"");
+    println!("  openreg search Beridze                 the donor and owner, found from Latin letters");
+    println!("  openreg search 41126083                a company by its registry number");
     Ok(0)
 }

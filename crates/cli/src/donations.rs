@@ -51,7 +51,10 @@ pub struct IngestDonationsArgs {
     encoding: openreg_ingest::Encoding,
     /// Print a JSON summary on standard output instead of the readable one.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
+    /// Do not update the search index now: the next search, ingest or link run does it.
+    #[arg(long)]
+    pub no_index: bool,
 }
 
 pub fn ingest(store: &Store, args: &IngestDonationsArgs) -> Result<u8> {

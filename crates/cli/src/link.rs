@@ -76,6 +76,21 @@ enum LinkCommand {
     },
 }
 
+impl LinkArgs {
+    /// Whether the command changes mentions or links (and so the search index).
+    pub fn writes(&self) -> bool {
+        !matches!(self.command, Some(LinkCommand::Evaluate { .. }))
+    }
+
+    pub fn json(&self) -> bool {
+        match &self.command {
+            Some(LinkCommand::Evaluate { json, .. }) => *json,
+            Some(_) => false,
+            None => self.run.json,
+        }
+    }
+}
+
 fn load_config(path: &Option<PathBuf>) -> Result<LinkConfig> {
     match path {
         None => Ok(LinkConfig::default()),
@@ -98,6 +113,8 @@ pub fn run(store: &Store, args: &LinkArgs) -> Result<u8> {
 fn judge(store: &Store, a: &str, b: &str, same: bool, note: Option<String>) -> Result<u8> {
     match openreg_link::run::judge(store, a, b, same, note) {
         Ok(j) => {
+            // Organisation and person documents merge along confirmed links: index both again.
+            store.index_again([format!("mention/{a}"), format!("mention/{b}")])?;
             println!("{} and {} recorded as {} ({})", j.a, j.b, if same { "the same" } else { "not the same" }, j.at);
             Ok(0)
         }

@@ -13,6 +13,7 @@ mod flags;
 mod ingest;
 mod link;
 mod output;
+mod search;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -142,6 +143,11 @@ enum Command {
         /// The flag's id, as `openreg flags` prints it.
         flag_id: String,
     },
+    /// Search contracts, companies, people and donations by name (in any script), identifier or
+    /// words, with filters; see `openreg search --help`.
+    Search(search::SearchArgs),
+    /// Build the search index again from the registry (not needed in normal use).
+    Reindex(search::ReindexArgs),
     /// Tools for release schemas.
     #[command(subcommand)]
     Schema(SchemaCommand),
@@ -184,6 +190,10 @@ enum IngestCommand {
         /// crash; larger: faster).
         #[arg(long, default_value_t = 8, value_name = "MB")]
         batch_mb: usize,
+        /// Do not update the search index now (faster when loading many files in a row): the next
+        /// search, ingest or link run indexes what was left.
+        #[arg(long)]
+        no_index: bool,
     },
     /// Load beneficial-ownership statements (BODS 0.2, 0.3 or 0.4): JSON arrays, JSON Lines or
     /// gzip, whatever the file is called. Statements that cannot be understood go to the quarantine.
@@ -200,6 +210,9 @@ enum IngestCommand {
         /// Print a JSON summary on standard output instead of the readable one.
         #[arg(long)]
         json: bool,
+        /// Do not update the search index now: the next search, ingest or link run does it.
+        #[arg(long)]
+        no_index: bool,
     },
     Donations(donations::IngestDonationsArgs),
     Control(flags::IngestControlArgs),
@@ -287,11 +300,13 @@ fn load_rules(schema: &Option<PathBuf>) -> Result<Option<Merger>> {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Ingest(IngestCommand::Ocds { paths, encoding, schema, json, batch_mb }) => {
+        Command::Ingest(IngestCommand::Ocds { paths, encoding, schema, json, batch_mb, no_index }) => {
             let store = open_store(&cli.data_dir)?;
             let rules = load_rules(&schema)?;
             let options = openreg_ingest::IngestOptions { encoding, rules, batch_bytes: batch_mb.max(1) << 20 };
-            ingest::ocds(&store, &paths, options, json)
+            let code = ingest::ocds(&store, &paths, options, json)?;
+            search::after_write(&store, &cli.data_dir, no_index, json)?;
+            Ok(code)
         }
         Command::Record { ocid, versioned, schema, compact } => {
             let store = open_store(&cli.data_dir)?;
@@ -314,17 +329,33 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Demo { keep, json } => demo::run(keep, json),
-        Command::Ingest(IngestCommand::Bods { paths, encoding, json }) => {
+        Command::Ingest(IngestCommand::Bods { paths, encoding, json, no_index }) => {
             let store = open_store(&cli.data_dir)?;
-            ingest::bods(&store, &paths, encoding, json)
+            let code = ingest::bods(&store, &paths, encoding, json)?;
+            search::after_write(&store, &cli.data_dir, no_index, json)?;
+            Ok(code)
         }
         Command::Ingest(IngestCommand::Donations(args)) => {
             let store = open_store(&cli.data_dir)?;
-            donations::ingest(&store, &args)
+            let code = donations::ingest(&store, &args)?;
+            search::after_write(&store, &cli.data_dir, args.no_index, args.json)?;
+            Ok(code)
         }
         Command::Link(args) => {
             let store = open_store(&cli.data_dir)?;
-            link::run(&store, &args)
+            let code = link::run(&store, &args)?;
+            if args.writes() {
+                search::after_write(&store, &cli.data_dir, false, args.json())?;
+            }
+            Ok(code)
+        }
+        Command::Search(args) => {
+            let store = open_store(&cli.data_dir)?;
+            search::search(&store, &cli.data_dir, &args)
+        }
+        Command::Reindex(args) => {
+            let store = open_store(&cli.data_dir)?;
+            search::reindex(&store, &cli.data_dir, &args)
         }
         Command::Links(args) => {
             let store = open_store(&cli.data_dir)?;
@@ -360,6 +391,8 @@ fn run(cli: Cli) -> Result<u8> {
             let started = std::time::Instant::now();
             let marked = store.mark_all_pending()?;
             let summary = store.compile_pending(rules.as_ref(), &mut |_| {})?;
+            search::contracts_changed(&store)?;
+            search::after_write(&store, &cli.data_dir, false, json)?;
             let seconds = started.elapsed().as_secs_f64();
             if json {
                 println!("{}", serde_json::json!({"ocids": marked, "compile": summary, "seconds": seconds}));
