@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use openreg_ingest::{DonationOptions, Encoding, IngestOptions, Input, Mapping};
-use openreg_store::Store;
 
 const FIXTURES: &[(&str, &str)] = &[
     ("ua-release-package.json", include_str!("../../../fixtures/ocds/ua-release-package.json")),
@@ -18,6 +17,9 @@ const OWNERS: &[(&str, &str)] = &[
     ("ua-0.3-statements.json", include_str!("../../../fixtures/bods/ua-0.3-statements.json")),
     ("ge-demo-owners.jsonl", include_str!("../../../fixtures/bods/ge-demo-owners.jsonl")),
 ];
+
+/// Which party controls which demo buyer (two rows are bad on purpose: see fixtures/flags/README.md).
+const CONTROL: &str = include_str!("../../../fixtures/flags/ge-control.csv");
 
 /// Donation lists, each with the profile that reads it (and a mapping for the generic one).
 const DONATIONS: &[(&str, &str, &str, Option<&str>)] = &[
@@ -61,12 +63,16 @@ pub fn run(keep: Option<PathBuf>, json: bool) -> Result<u8> {
         donations.push(openreg_ingest::ingest_donations(&store, &inputs, &options, &mut |_, _, _| {})?);
     }
     let links = openreg_link::run::run(&store, &openreg_link::LinkConfig::default(), &mut |_| {})?;
+    let control_file = fixtures.join("ge-control.csv");
+    std::fs::write(&control_file, CONTROL)?;
+    let control = openreg_flags::control::ingest_control(&store, "ge-control.csv", CONTROL.as_bytes())?;
+    let flags = openreg_flags::run(&store, &openreg_flags::FlagSettings::default(), &mut |_| {})?;
     crate::search::after_write(&store, &dir, false, true)?;
     let stats = store.stats()?;
     if json {
         println!(
             "{}",
-            serde_json::json!({"data_dir": dir, "ingest": summary, "owners": owners, "donations": donations, "links": links, "stats": stats})
+            serde_json::json!({"data_dir": dir, "ingest": summary, "owners": owners, "donations": donations, "links": links, "control": control, "flags": flags, "stats": stats})
         );
         return Ok(0);
     }
@@ -82,9 +88,17 @@ pub fn run(keep: Option<PathBuf>, json: bool) -> Result<u8> {
         links.identifier_groups,
         links.links.values().sum::<u64>()
     );
+    let codes: Vec<String> = flags.by_code.iter().map(|(code, n)| format!("{code} {n}")).collect();
+    let sure: Vec<String> = flags.by_certainty.iter().map(|(c, n)| format!("{n} {c}")).collect();
+    println!("  {} red flags ({}; {})", flags.flags, codes.join(", "), sure.join(", "));
+    println!(
+        "  {} periods of party control over buying bodies ({} rows set aside on purpose)",
+        control.periods_stored, control.quarantined
+    );
     println!();
-    drop(store);
-    let store = Store::open(&dir)?;
+    // The same handle: sled lets go of its lock only once its background flusher is done, so a
+    // reopen right after heavy writes can find the store still locked.
+    store.flush()?;
     crate::output::stats(&store, false)?;
     println!();
     println!("Contracting processes in the demo:");
@@ -104,6 +118,9 @@ pub fn run(keep: Option<PathBuf>, json: bool) -> Result<u8> {
     println!("  openreg links GEO-TAXID-01008054321    its owner, who is also a party donor");
     println!("  openreg links bods/ge-person-chavchavadze   a co-owner found among donors by name only");
     println!("  openreg donations --party \"მთისძირის განვითარების პარტია\"");
+    println!("  openreg flags                          red flags, each with how sure it is");
+    println!("  openreg flags --code OR-DONOR-CONTROL  donors' companies winning from the party they fund");
+    println!("  openreg explain FLAG_ID                a flag's evidence, sentence by sentence");
     println!("  openreg search Beridze                 the donor and owner, found from Latin letters");
     println!("  openreg search 41126083                a company by its registry number");
     Ok(0)

@@ -115,8 +115,15 @@ pub fn ingest_control(store: &Store, source: &str, input: impl Read) -> Result<C
             }
         }
     }
-    store
-        .commit(batch, &Checkpoint { started_at: now_rfc3339(), sources: vec![source.into()], ..Default::default() })?;
+    let checkpoint = Checkpoint {
+        started_at: now_rfc3339(),
+        sources: vec![source.into()],
+        batches: 1,
+        quarantined: summary.quarantined,
+        finished: true,
+        ..Default::default()
+    };
+    store.commit(batch, &checkpoint)?;
     for period in periods {
         if store.add_control(&period)? {
             summary.periods_stored += 1;
