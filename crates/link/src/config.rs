@@ -7,9 +7,10 @@
 //! country_mismatch = 0.30  # taken off when both sides name a country and they differ
 //! legal_form_mismatch = 0.10
 //! single_word_cap = 0.80   # a person named by one word can be at most this sure
-//! person_name_only_cap = 0.85  # when different people with a name are known (mentions with it
-//!                              # carry different identifiers or birth dates), a person matched on
-//!                              # that name alone is at most this sure
+//! person_name_only_cap = 0.85  # when different people (or organisations) with a name are known
+//!                              # (mentions with it carry different identifiers or birth dates), a
+//!                              # match on that name alone is at most this sure; so is a person's
+//!                              # name with a given name on one side only
 //! max_block = 400          # blocking keys shared by more mentions than this are too common to use
 //! ```
 

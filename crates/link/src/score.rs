@@ -144,13 +144,15 @@ pub fn score(a: &Prepared, b: &Prepared, config: &LinkConfig, namesakes: bool) -
             found.push(evidence("name", false, format!("\"{extra}\" is in one name only")));
         }
     }
-    if person && !corroborated && namesakes && score > config.person_name_only_cap {
+    // The same holds for companies: two registrations under one name (different company numbers)
+    // mean a mention without a number could be either.
+    if !corroborated && namesakes && score > config.person_name_only_cap {
         score = config.person_name_only_cap;
+        let who = if person { "different people" } else { "different organisations" };
         found.push(evidence(
             "namesakes",
             false,
-            "different people with this name are known (other identifiers or birth dates), and only the name agrees"
-                .into(),
+            format!("{who} with this name are known (other identifiers or birth dates), and only the name agrees"),
         ));
     }
     let score = (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
