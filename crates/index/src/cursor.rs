@@ -79,6 +79,10 @@ pub struct Cursor {
     pub s: u32,
     pub id: String,
     pub stats: FrozenStats,
+    /// The words each misspelt query word was expanded into on the first page (see
+    /// [`crate::fuzzy`]), keyed by field, word and distance.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub x: BTreeMap<String, Vec<(String, u8)>>,
 }
 
 impl Cursor {
@@ -125,7 +129,14 @@ mod tests {
         let mut stats = FrozenStats { total_num_docs: 7, ..Default::default() };
         stats.tokens.insert(3, 40);
         stats.doc_freqs.entry(3).or_default().insert("kovalenko".into(), 2);
-        let cursor = Cursor { v: 1, q: search_key("x", &[]), s: 1.5f32.to_bits(), id: "person/a".into(), stats };
+        let cursor = Cursor {
+            v: 1,
+            q: search_key("x", &[]),
+            s: 1.5f32.to_bits(),
+            id: "person/a".into(),
+            stats,
+            x: BTreeMap::from([("7:kovalenko:2".to_string(), vec![("kovalenka".to_string(), 1)])]),
+        };
         let text = cursor.encode();
         assert_eq!(Cursor::decode(&text).unwrap(), cursor);
         assert!(Cursor::decode("not a cursor").is_err());

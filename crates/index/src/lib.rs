@@ -12,6 +12,7 @@ pub mod analysis;
 pub mod collect;
 pub mod cursor;
 pub mod document;
+pub mod fuzzy;
 pub mod highlight;
 pub mod query;
 pub mod schema;
@@ -283,12 +284,33 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Merges every segment into one (after a bulk load: a query then reads one dictionary per
+    /// field instead of one per segment). Streams; memory stays flat.
+    pub fn optimize(&mut self) -> Result<()> {
+        // Background merges first (a segment may only be in one merge), then one merge of all.
+        self.finish()?;
+        let ids = self.index.searchable_segment_ids()?;
+        if ids.len() > 1 {
+            let writer = self.writer()?;
+            writer.set_merge_policy(Box::new(tantivy::merge_policy::NoMergePolicy));
+            writer.merge(&ids).wait()?;
+            self.finish()?;
+            self.reader.reload()?;
+        }
+        Ok(())
+    }
+
     /// Waits for background merges, then releases the writer.
     pub fn finish(&mut self) -> Result<()> {
         if let Some(writer) = self.writer.take() {
             writer.wait_merging_threads()?;
         }
         Ok(())
+    }
+
+    /// Segments searched (fewer is faster to search).
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
     }
 
     /// Documents searchable now.
@@ -338,9 +360,8 @@ impl SearchIndex {
         }
         let key_filters: Vec<(String, String)> = filters.iter().map(|f| (f.field.clone(), f.value.clone())).collect();
         let key = search_key(&request.text, &key_filters);
-        let query = query::build(&self.fields, &request.text, &filters)?;
         let searcher = self.reader.searcher();
-        let (stats, after) = match &request.cursor {
+        let cursor = match &request.cursor {
             Some(text) => {
                 let cursor = Cursor::decode(text)?;
                 if cursor.q != key {
@@ -349,6 +370,24 @@ impl SearchIndex {
                             .into(),
                     ));
                 }
+                Some(cursor)
+            }
+            None => None,
+        };
+        // Typos expand into the index's words on the first page; later pages reuse those words.
+        let replay = cursor.is_some();
+        let mut expansions = cursor.as_ref().map(|c| c.x.clone()).unwrap_or_default();
+        let query = query::build(&self.fields, &request.text, &filters, &mut |field, word, distance| {
+            let key = format!("{}:{word}:{distance}", field.field_id());
+            if let Some(list) = expansions.get(&key) {
+                return Ok(list.clone());
+            }
+            let list = if replay { Vec::new() } else { fuzzy::expand(&searcher, field, word, distance)? };
+            expansions.insert(key, list.clone());
+            Ok(list)
+        })?;
+        let (stats, after) = match cursor {
+            Some(cursor) => {
                 let after = Some((cursor.score(), cursor.id.clone()));
                 (cursor.stats, after)
             }
@@ -360,7 +399,15 @@ impl SearchIndex {
         let page = searcher.search_with_statistics_provider(query.as_ref(), &collector, &stats)?;
         let next_cursor = match page.hits.last() {
             Some(last) if page.remaining > page.hits.len() as u64 => Some(
-                Cursor { v: 1, q: key, s: last.score.to_bits(), id: last.id.clone(), stats: stats.clone() }.encode(),
+                Cursor {
+                    v: 1,
+                    q: key,
+                    s: last.score.to_bits(),
+                    id: last.id.clone(),
+                    stats: stats.clone(),
+                    x: expansions.clone(),
+                }
+                .encode(),
             ),
             _ => None,
         };

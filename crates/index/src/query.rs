@@ -2,7 +2,8 @@
 //!
 //! - Words: each must match, in any script and spelling: as written, in Latin letters, by its
 //!   skeleton (romanisation variants), or with a typo (one edit in words of 4-7 letters, two from
-//!   8). Exact matches score highest; names score above titles and descriptions.
+//!   8; see [`crate::fuzzy`]). Exact matches score highest; names score above titles and
+//!   descriptions.
 //! - `"a phrase"`: the words next to each other, in any script.
 //! - `word*`: a prefix, for type-ahead.
 //! - Identifiers (`UA-EDR-37609523`, `UA-EDR 37609523`, `GB-COH 00507062`, an ocid, or a bare
@@ -18,6 +19,10 @@ use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
     RangeQuery, TermQuery,
 };
+
+/// Expands a word into the indexed words a typo away: (field, word, edits) → (word, distance)s.
+/// See [`crate::fuzzy`].
+pub type Expander<'a> = dyn FnMut(Field, &str, u8) -> Result<Vec<(String, u8)>, IndexError> + 'a;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
@@ -32,10 +37,8 @@ const PARTIES_BOOST: f32 = 1.5;
 const TEXT_BOOST: f32 = 1.0;
 const SKELETON_BOOST: f32 = 1.0;
 const IDENT_BOOST: f32 = 6.0;
-/// Typo and prefix matches score a constant, below any exact match of a rare word; a typo in a
-/// name above one in a contract's party.
-const FUZZY_SCORE: f32 = 0.5;
-const PARTIES_FUZZY_SCORE: f32 = 0.3;
+/// A word a typo away counts this much of an exact match: one edit, two edits.
+const TYPO_WEIGHT: [f32; 3] = [1.0, 0.3, 0.12];
 const PREFIX_SCORE: f32 = 0.6;
 const FORM_BOOST: f32 = 0.2;
 
@@ -172,7 +175,7 @@ fn should(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
 }
 
 /// Every way one word may match.
-fn word_query(f: &Fields, word: &Word, raw: &str) -> Box<dyn Query> {
+fn word_query(f: &Fields, word: &Word, raw: &str, expand: &mut Expander) -> Result<Box<dyn Query>, IndexError> {
     let mut clauses = Vec::new();
     let mut forms = vec![word.original.as_str()];
     if word.latin != word.original && !word.latin.is_empty() {
@@ -185,20 +188,18 @@ fn word_query(f: &Fields, word: &Word, raw: &str) -> Box<dyn Query> {
     }
     if !word.skeleton.is_empty() {
         let distance = typo_distance(&word.skeleton);
-        for (field, boost, fuzzy_score) in [
-            (f.skeleton, SKELETON_BOOST, FUZZY_SCORE),
-            (f.parties_skeleton, SKELETON_BOOST * PARTIES_BOOST / NAME_BOOST, PARTIES_FUZZY_SCORE),
-        ] {
+        for (field, boost) in
+            [(f.skeleton, SKELETON_BOOST), (f.parties_skeleton, SKELETON_BOOST * PARTIES_BOOST / NAME_BOOST)]
+        {
             clauses.push(term_query(field, &word.skeleton, boost));
-            if distance > 0 {
-                let fuzzy = FuzzyTermQuery::new(term(field, &word.skeleton), distance, true);
-                clauses.push(boxed(ConstScoreQuery::new(boxed(fuzzy), fuzzy_score)));
+            for (similar, edits) in expand(field, &word.skeleton, distance)? {
+                clauses.push(term_query(field, &similar, boost * TYPO_WEIGHT[usize::from(edits.min(2))]));
             }
         }
     }
     // A bare number may be an identifier's (`37609523` finds UA-EDR-37609523).
     clauses.push(term_query(f.ident, &raw.to_lowercase(), IDENT_BOOST));
-    should(clauses)
+    Ok(should(clauses))
 }
 
 fn prefix_query(f: &Fields, word: &Word) -> Box<dyn Query> {
@@ -218,11 +219,11 @@ fn prefix_query(f: &Fields, word: &Word) -> Box<dyn Query> {
     should(clauses)
 }
 
-fn phrase_query(f: &Fields, text: &str) -> Option<Box<dyn Query>> {
+fn phrase_query(f: &Fields, text: &str, expand: &mut Expander) -> Result<Option<Box<dyn Query>>, IndexError> {
     let words = words(text);
-    match words.len() {
+    Ok(match words.len() {
         0 => None,
-        1 => Some(word_query(f, &words[0], &text.trim().to_lowercase())),
+        1 => Some(word_query(f, &words[0], &text.trim().to_lowercase(), expand)?),
         _ => {
             let mut clauses = Vec::new();
             let originals: Vec<&str> = words.iter().map(|w| w.original.as_str()).collect();
@@ -238,11 +239,11 @@ fn phrase_query(f: &Fields, text: &str) -> Option<Box<dyn Query>> {
             }
             Some(should(clauses))
         }
-    }
+    })
 }
 
 /// The query for what a person typed (filters apart).
-pub fn text_query(f: &Fields, text: &str) -> Box<dyn Query> {
+pub fn text_query(f: &Fields, text: &str, expand: &mut Expander) -> Result<Box<dyn Query>, IndexError> {
     let mut must: Vec<Box<dyn Query>> = Vec::new();
     let mut optional: Vec<Box<dyn Query>> = Vec::new();
     for part in parts(text) {
@@ -258,7 +259,7 @@ pub fn text_query(f: &Fields, text: &str) -> Box<dyn Query> {
                 }
                 must.push(should(alternatives));
             }
-            Part::Phrase(phrase) => must.extend(phrase_query(f, &phrase)),
+            Part::Phrase(phrase) => must.extend(phrase_query(f, &phrase, expand)?),
             Part::Prefix(prefix) => {
                 for word in words(&prefix) {
                     must.push(prefix_query(f, &word));
@@ -275,22 +276,22 @@ pub fn text_query(f: &Fields, text: &str) -> Box<dyn Query> {
                 }
                 let analysed = words(&raw);
                 if analysed.len() == 1 {
-                    must.push(word_query(f, &analysed[0], &raw));
+                    must.push(word_query(f, &analysed[0], &raw, expand)?);
                 } else {
                     // `O'Brien-Smith`, `ТОВ«Альфа»`: each word must match, and the whole as an identifier may.
                     for word in &analysed {
-                        must.push(word_query(f, word, &word.original));
+                        must.push(word_query(f, word, &word.original, expand)?);
                     }
                 }
             }
         }
     }
     if must.is_empty() && optional.is_empty() {
-        return boxed(AllQuery);
+        return Ok(boxed(AllQuery));
     }
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = must.into_iter().map(|q| (Occur::Must, q)).collect();
     clauses.extend(optional.into_iter().map(|q| (Occur::Should, q)));
-    boxed(BooleanQuery::new(clauses))
+    Ok(boxed(BooleanQuery::new(clauses)))
 }
 
 /// The words a query looks for, as typed (to mark them in snippets), and its prefixes.
@@ -439,8 +440,8 @@ fn filter_query(f: &Fields, filter: &Filter) -> Result<Box<dyn Query>, IndexErro
 
 /// The whole query: the text, then the filters (several values of one field: any of them; different
 /// fields: all of them). Filters do not change scores.
-pub fn build(f: &Fields, text: &str, filters: &[Filter]) -> Result<Box<dyn Query>, IndexError> {
-    let mut clauses = vec![(Occur::Must, text_query(f, text))];
+pub fn build(f: &Fields, text: &str, filters: &[Filter], expand: &mut Expander) -> Result<Box<dyn Query>, IndexError> {
+    let mut clauses = vec![(Occur::Must, text_query(f, text, expand)?)];
     let mut by_field: Vec<(&str, Vec<Box<dyn Query>>)> = Vec::new();
     for filter in filters {
         let query = filter_query(f, filter)?;

@@ -136,7 +136,10 @@ pub fn reindex(store: &Store, index: &mut SearchIndex, progress: &mut dyn FnMut(
     store.index_everything()?;
     index.delete_all()?;
     index.commit(0)?;
-    catch_up(store, index, progress)
+    let summary = catch_up(store, index, progress)?;
+    index.optimize()?;
+    index.finish()?;
+    Ok(summary)
 }
 
 /// Rebuilds the organisation and person documents that the changed `mentions` belong to: each
