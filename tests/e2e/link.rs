@@ -149,3 +149,14 @@ fn the_labelled_set_meets_the_goal() {
     let text = stdout(&openreg(dir.path(), &["link", "evaluate", &path("fixtures/links/labelled.jsonl")]));
     assert!(text.contains("probable or better: precision 1.000"), "{text}");
 }
+
+#[test]
+fn the_generated_set_meets_the_goal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = openreg(dir.path(), &["link", "evaluate", &path("fixtures/links/generated.jsonl"), "--json"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let e = json(&out);
+    assert!(e["mentions"].as_u64().unwrap() > 2000, "{e}");
+    assert!(e["precision_probable_or_better"].as_f64().unwrap() >= 0.99, "{e:#}");
+    assert!(e["recall_probable_or_better"].as_f64().unwrap() >= 0.9, "{e:#}");
+}
