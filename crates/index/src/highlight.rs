@@ -20,8 +20,8 @@ fn edits(a: &str, b: &str) -> usize {
     for (i, row) in rows.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        rows[0][j] = j;
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -73,7 +73,9 @@ impl Highlighter {
     /// The value with the most marked words, cut around the first of them; `None` when no word
     /// matches (the hit was found by identifier).
     pub fn snippet(&self, values: &[String]) -> Option<String> {
-        let mut best: Option<(usize, &str, Vec<(usize, usize)>)> = None;
+        // (marks, value, their byte ranges)
+        type Best<'v> = (usize, &'v str, Vec<(usize, usize)>);
+        let mut best: Option<Best> = None;
         for value in values {
             let marks: Vec<(usize, usize)> =
                 words(value).into_iter().filter(|w| self.matches(w)).map(|w| (w.start, w.end)).collect();

@@ -224,7 +224,7 @@ impl SearchIndex {
     fn writer(&mut self) -> Result<&mut IndexWriter> {
         if self.writer.is_none() {
             // tantivy asks for at least 15 MB per thread.
-            let heap = self.heap_bytes.max(self.threads * 16 << 20);
+            let heap = self.heap_bytes.max((self.threads * 16) << 20);
             self.writer = Some(self.index.writer_with_num_threads(self.threads, heap)?);
         }
         Ok(self.writer.as_mut().expect("just made"))

@@ -78,7 +78,10 @@ pub fn catch_up(store: &Store, index: &mut SearchIndex, progress: &mut dyn FnMut
         done.clear();
         Ok(())
     };
-    while total > 0 {
+    loop {
+        if total == 0 {
+            break;
+        }
         let ids = store.index_pending_after(after.as_deref(), BATCH)?;
         let Some(last) = ids.last() else { break };
         after = Some(last.clone());

@@ -154,7 +154,7 @@ fn corpus_doc(n: usize) -> SearchDoc {
     let name = format!("Shevchenko{} {}", extra, ["Oleh", "Олег", "ოლეგი"][n % 3]);
     let mut doc = SearchDoc::new(format!("person/p{n:05}"), DocKind::Person, name.clone());
     doc.names.push(name);
-    if n % 5 == 0 {
+    if n.is_multiple_of(5) {
         doc.text.push("Shevchenko Shevchenko".into());
     }
     doc
