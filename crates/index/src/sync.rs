@@ -21,8 +21,9 @@ use crate::{Opened, Result, SearchIndex};
 const BATCH: usize = 2_000;
 /// Documents written between two commits (each commit makes the work so far safe from a crash).
 const COMMIT_EVERY: u64 = 50_000;
-/// Mentions remembered as placed in an organisation or person document during one catch-up.
-const COVERED_MAX: usize = 1_000_000;
+/// Mentions remembered as placed in an organisation or person document during one catch-up (about
+/// 20 MB at most; past it the memory is cleared, and a later batch may rebuild an entity again).
+const COVERED_MAX: usize = 200_000;
 
 /// What a catch-up did.
 #[derive(Debug, Clone, Default, Serialize)]
