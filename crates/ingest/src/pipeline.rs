@@ -1,11 +1,13 @@
 //! The OCDS ingest: read every input, check each release, store the good ones in atomic batches,
 //! quarantine the rest, and compile the records that changed.
 
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::Instant;
 
 use openreg_model::{check_release_json, Merger, ReleaseCheck, ReleaseHead};
 use openreg_store::{
-    hash64, time::now_rfc3339, Added, Batch, Checkpoint, CompileSummary, QuarantineEntry, Store, StoreError,
+    hash64, time::now_rfc3339, Added, Batch, Checkpoint, CompileSummary, PackageVersion, QuarantineEntry, Store,
+    StoreError,
 };
 use serde::Serialize;
 
@@ -96,6 +98,16 @@ struct Run<'a> {
     batch: Batch,
     checkpoint: Checkpoint,
     summary: IngestSummary,
+    /// The thread that commits batches while the next one fills, when there is one.
+    committer: Option<Committer>,
+}
+
+/// The far end of the committing thread: one batch at a time is handed over, and the next one is
+/// handed over only once it is acknowledged (the store's [`Store::batch_after`] relies on this).
+struct Committer {
+    jobs: SyncSender<(Batch, Checkpoint)>,
+    done: Receiver<Result<CompileSummary, StoreError>>,
+    in_flight: bool,
 }
 
 impl Run<'_> {
@@ -104,15 +116,57 @@ impl Run<'_> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::replace(&mut self.batch, self.store.batch());
-        self.summary.releases_stored += batch.releases_new;
+        self.summary.releases_stored += self.batch.releases_new;
         self.checkpoint.batches += 1;
-        self.checkpoint.releases_new += batch.releases_new;
+        self.checkpoint.releases_new += self.batch.releases_new;
         self.checkpoint.releases_duplicate = self.summary.releases_duplicate;
         self.checkpoint.quarantined = self.summary.quarantined;
-        self.store.commit(batch, &self.checkpoint)?;
+        if self.committer.is_some() {
+            self.wait_for_commit()?;
+            let next = self.store.batch_after(&mut self.batch);
+            let batch = std::mem::replace(&mut self.batch, next);
+            let committer = self.committer.as_mut().expect("checked above");
+            if committer.jobs.send((batch, self.checkpoint.clone())).is_err() {
+                // The committer stopped on an error: it is waiting in `done`.
+                committer.in_flight = true;
+                return self.wait_for_commit();
+            }
+            committer.in_flight = true;
+        } else {
+            let batch = std::mem::replace(&mut self.batch, self.store.batch());
+            let compiled = self.store.commit_compiling(batch, &self.checkpoint, self.options.rules.as_ref())?;
+            self.add_compiled(&compiled);
+        }
         self.summary.batches += 1;
         Ok(())
+    }
+
+    /// Waits until the batch handed to the committer (if any) is applied.
+    fn wait_for_commit(&mut self) -> Result<(), StoreError> {
+        let Some(committer) = self.committer.as_mut().filter(|c| c.in_flight) else { return Ok(()) };
+        committer.in_flight = false;
+        let compiled = committer.done.recv().expect("the committer answers every batch")?;
+        self.add_compiled(&compiled);
+        Ok(())
+    }
+
+    /// Commits what is left (unless storing failed) and stops committing on another thread.
+    fn finish_committer(&mut self, failed: bool) -> Result<(), StoreError> {
+        let result = if failed { self.wait_for_commit() } else { self.commit().and_then(|()| self.wait_for_commit()) };
+        self.committer = None;
+        if self.batch.is_empty() {
+            // Everything handed over is applied: nothing is pending any more.
+            self.batch = self.store.batch();
+        }
+        result
+    }
+
+    fn add_compiled(&mut self, compiled: &CompileSummary) {
+        let total = &mut self.summary.compile;
+        total.records_compiled += compiled.records_compiled;
+        total.records_from_publisher += compiled.records_from_publisher;
+        total.records_not_compiled += compiled.records_not_compiled;
+        total.warnings += compiled.warnings;
     }
 
     fn quarantine(
@@ -140,7 +194,7 @@ impl Run<'_> {
     fn item(&mut self, source: &str, prepared: Prepared, per_source: &mut SourceSummary) -> Result<(), StoreError> {
         let Prepared { item, check } = prepared;
         match item {
-            Item::Release { json, at, pointer, container } => {
+            Item::Release { json, at, pointer, container, package_1_0 } => {
                 per_source.releases_read += 1;
                 self.summary.releases_read += 1;
                 let (check, head) = check.unwrap_or_else(|| check_release_json(&json));
@@ -158,11 +212,23 @@ impl Run<'_> {
                     return self.quarantine(source, at, pointer, reason, raw);
                 }
                 self.summary.release_warnings += check.warnings.len() as u64;
+                let version = match package_1_0 {
+                    Some(true) => PackageVersion::Ocds1_0,
+                    Some(false) => PackageVersion::Ocds1_1,
+                    None => PackageVersion::Unknown,
+                };
                 let container = container.map(|c| container_key(source, c));
                 let ocid = head.ocid.as_deref().unwrap_or_default();
                 let date = head.date.as_deref().unwrap_or_default();
-                if self.store.add_release_json(&mut self.batch, ocid, date, &json, container, &check.warnings)?
-                    == Added::New
+                if self.store.add_release_json(
+                    &mut self.batch,
+                    ocid,
+                    date,
+                    json,
+                    container,
+                    version,
+                    &check.warnings,
+                )? == Added::New
                     && self.batch.bytes >= self.options.batch_bytes
                 {
                     self.commit()?;
@@ -232,6 +298,7 @@ pub fn ingest_ocds(
             ..Checkpoint::default()
         },
         summary: IngestSummary::default(),
+        committer: None,
     };
     for input in inputs {
         let source = input.name();
@@ -249,10 +316,24 @@ pub fn ingest_ocds(
         per_source.gzip = opened.gzip;
         let mut last_report = 0u64;
         let mut failure: Option<StoreError> = None;
-        // Two threads: one reads and checks releases, the other stores them, so that parsing and
+        // Three threads: one reads and checks releases, one gathers them into batches, and one
+        // compiles and commits each batch while the next one fills, so that parsing, compiling and
         // writing overlap.
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(CHANNEL_CHUNKS);
+        let (jobs, batches) = std::sync::mpsc::sync_channel::<(Batch, Checkpoint)>(0);
+        let (done_sender, done) = std::sync::mpsc::channel();
+        run.committer = Some(Committer { jobs, done, in_flight: false });
+        let rules = options.rules.as_ref();
         let detected = std::thread::scope(|scope| {
+            scope.spawn(move || {
+                for (batch, checkpoint) in batches {
+                    let result = store.commit_compiling(batch, &checkpoint, rules);
+                    let failed = result.is_err();
+                    if done_sender.send(result).is_err() || failed {
+                        break;
+                    }
+                }
+            });
             let reader = scope.spawn(move || {
                 let mut reader = opened.reader;
                 let mut chunk = Vec::with_capacity(CHUNK);
@@ -293,6 +374,9 @@ pub fn ingest_ocds(
             }
             // Stops the reader if storing failed.
             drop(receiver);
+            if let Err(e) = run.finish_committer(failure.is_some()) {
+                failure.get_or_insert(e);
+            }
             reader.join().expect("the reader thread does not panic")
         });
         per_source.encoding = match detected {

@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 type FastHash = foldhash::fast::RandomState;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use openreg_model::{Light, MergeRules, Merger, Problem};
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,37 @@ pub struct Batch {
     pub releases_new: u64,
     pub releases_duplicate: u64,
     pub bytes: usize,
+    /// The ocids with releases in this batch, and whether the store held releases of theirs before.
+    ocids: HashMap<String, Fresh, FastHash>,
+    /// What the batch before this one writes, while it may not be applied yet.
+    unapplied: Option<Arc<Unapplied>>,
+}
+
+/// An ocid's releases in a batch.
+enum Fresh {
+    /// The store held none of its releases before this batch, and the merge rules of each release
+    /// here are known: it compiles at commit, from these texts (in arrival order), in the same
+    /// atomic write as its releases, without reading them back.
+    Compile { releases: Vec<(Vec<u8>, bool)> },
+    /// It goes through its dirty marker: compiled from the store after reading.
+    Marked,
+}
+
+/// The keys and ocids of a batch handed over for commit, for the batch built while it is applied.
+struct Unapplied {
+    keys: HashSet<Vec<u8>, FastHash>,
+    ocids: HashSet<String, FastHash>,
+}
+
+/// What a release's package says of its OCDS version, when the release is added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackageVersion {
+    /// A package without `version`: OCDS 1.0.
+    Ocds1_0,
+    /// A package with `version`, a record, or no package at all.
+    Ocds1_1,
+    /// Not known yet (the package's `version` may come after its releases).
+    Unknown,
 }
 
 impl Batch {
@@ -172,7 +204,26 @@ impl Store {
             releases_new: 0,
             releases_duplicate: 0,
             bytes: 0,
+            ocids: HashMap::default(),
+            unapplied: None,
         }
+    }
+
+    /// A new batch to fill while `previous` is being committed (on another thread, say). Until the
+    /// next batch is handed over, `previous` must be committed before any other.
+    pub fn batch_after(&self, previous: &mut Batch) -> Batch {
+        let unapplied =
+            Unapplied { keys: std::mem::take(&mut previous.keys), ocids: previous.ocids.keys().cloned().collect() };
+        Batch { unapplied: Some(Arc::new(unapplied)), ..self.batch() }
+    }
+
+    /// Whether the store (or the batch before, not applied yet) holds any release of `ocid`.
+    fn has_releases(&self, batch: &Batch, ocid: &str) -> Result<bool> {
+        if batch.unapplied.as_ref().is_some_and(|u| u.ocids.contains(ocid)) {
+            return Ok(true);
+        }
+        let prefix = release_prefix(ocid);
+        Ok(self.db.get_gt(&prefix)?.is_some_and(|(key, _)| key.starts_with(&prefix)))
     }
 
     /// Adds a checked release. Identical content already stored (or already in this batch) is a duplicate.
@@ -188,22 +239,45 @@ impl Store {
             .and_then(Value::as_str)
             .ok_or_else(|| StoreError::Corrupt("release without ocid".into()))?;
         let date = release.get("date").and_then(Value::as_str).unwrap_or("");
-        self.add_release_json(batch, ocid, date, &serde_json::to_vec(release)?, container, warnings)
+        let json = serde_json::to_vec(release)?;
+        self.add_release_json(batch, ocid, date, json, container, PackageVersion::Unknown, warnings)
     }
 
-    /// Adds a checked release given as its JSON text (kept exactly as given).
+    /// Adds a checked release given as its JSON text (kept exactly as given). `version` is what its
+    /// package says, if known already: then an ocid new to the store compiles when the batch commits.
+    #[allow(clippy::too_many_arguments)]
     pub fn add_release_json(
         &self,
         batch: &mut Batch,
         ocid: &str,
         date: &str,
-        json: &[u8],
+        json: Vec<u8>,
         container: Option<[u8; 8]>,
+        version: PackageVersion,
         warnings: &[Problem],
     ) -> Result<Added> {
-        let hash: [u8; 16] = blake3::hash(json).as_bytes()[..16].try_into().expect("16 bytes");
+        let hash: [u8; 16] = blake3::hash(&json).as_bytes()[..16].try_into().expect("16 bytes");
         let key = release_key(ocid, &hash);
-        if batch.keys.contains(&key) || self.db.contains_key(&key)? {
+        if batch.keys.contains(&key) {
+            batch.releases_duplicate += 1;
+            return Ok(Added::Duplicate);
+        }
+        let stored_before = match batch.ocids.get(ocid) {
+            Some(Fresh::Compile { .. }) => false,
+            Some(Fresh::Marked) => true,
+            None => {
+                let stored = self.has_releases(batch, ocid)?;
+                batch.ocids.insert(
+                    ocid.to_string(),
+                    if stored { Fresh::Marked } else { Fresh::Compile { releases: Vec::new() } },
+                );
+                stored
+            }
+        };
+        // Only an ocid the store already held releases of can hold this one.
+        if stored_before
+            && (batch.unapplied.as_ref().is_some_and(|u| u.keys.contains(&key)) || self.db.contains_key(&key)?)
+        {
             batch.releases_duplicate += 1;
             return Ok(Added::Duplicate);
         }
@@ -215,12 +289,24 @@ impl Store {
             serde_json::to_string(&list)?
         };
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        let envelope = ReleaseEnvelope::encode(seq, container.unwrap_or([0; 8]), date, &warnings, json);
+        let envelope = ReleaseEnvelope::encode(seq, container.unwrap_or([0; 8]), date, &warnings, &json);
         batch.bytes += json.len();
         batch.batch.insert(key.clone(), envelope);
-        batch.batch.insert(ocid_key(DIRTY, ocid), &[][..]);
         batch.keys.insert(key);
         batch.releases_new += 1;
+        let fresh = batch.ocids.get_mut(ocid).expect("looked up above");
+        match (fresh, version) {
+            (Fresh::Compile { releases }, PackageVersion::Ocds1_0 | PackageVersion::Ocds1_1) => {
+                releases.push((json, version == PackageVersion::Ocds1_0));
+            }
+            (fresh, _) => {
+                // The marker goes in the same batch as the release: a crash leaves both or neither.
+                if matches!(fresh, Fresh::Compile { .. }) {
+                    *fresh = Fresh::Marked;
+                }
+                batch.batch.insert(ocid_key(DIRTY, ocid), &[][..]);
+            }
+        }
         Ok(Added::New)
     }
 
@@ -270,12 +356,70 @@ impl Store {
 
     /// Applies a batch atomically and makes it durable; only then is it acknowledged.
     pub fn commit(&self, batch: Batch, checkpoint: &Checkpoint) -> Result<()> {
+        self.commit_compiling(batch, checkpoint, None).map(|_| ())
+    }
+
+    /// Like [`Store::commit`], first compiling the ocids that are new to the store from the texts of
+    /// their releases in the batch, so that their records are written with their releases.
+    /// `rules` overrides the rules chosen from each package's OCDS version.
+    pub fn commit_compiling(
+        &self,
+        batch: Batch,
+        checkpoint: &Checkpoint,
+        rules: Option<&Merger>,
+    ) -> Result<CompileSummary> {
         let mut writes = batch.batch;
+        let mut summary = CompileSummary::default();
+        let fresh: Vec<(String, Vec<(Vec<u8>, bool)>)> = batch
+            .ocids
+            .into_iter()
+            .filter_map(|(ocid, fresh)| match fresh {
+                Fresh::Compile { releases } => Some((ocid, releases)),
+                Fresh::Marked => None,
+            })
+            .collect();
+        // Ocids compile independently: share them among the machine's cores.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let chunk = fresh.len().div_ceil(workers).max(64);
+        let compile_part = |part: &[(String, Vec<(Vec<u8>, bool)>)]| -> Result<(Vec<Outcome>, CompileSummary)> {
+            let mut outcomes = Vec::with_capacity(part.len());
+            let mut part_summary = CompileSummary::default();
+            for (_, releases) in part {
+                let merger = match rules {
+                    Some(m) => m,
+                    None if releases.iter().all(|(_, is_1_0)| *is_1_0) => &self.rules_1_0,
+                    None => &self.rules_1_1,
+                };
+                let texts: Vec<&[u8]> = releases.iter().map(|(json, _)| json.as_slice()).collect();
+                outcomes.push(self.compile_texts(&texts, merger, &mut part_summary)?);
+            }
+            Ok((outcomes, part_summary))
+        };
+        let results: Vec<Result<(Vec<Outcome>, CompileSummary)>> = std::thread::scope(|scope| {
+            let mut parts = fresh.chunks(chunk.max(1));
+            let first = parts.next();
+            let handles: Vec<_> = parts.map(|part| scope.spawn(move || compile_part(part))).collect();
+            let mut results: Vec<_> = first.map(compile_part).into_iter().collect();
+            results.extend(handles.into_iter().map(|h| h.join().expect("compile worker panicked")));
+            results
+        });
+        let mut ocids = fresh.iter().map(|(ocid, _)| ocid);
+        for result in results {
+            let (outcomes, part) = result?;
+            for outcome in outcomes {
+                // The store held no release of this ocid, so it holds no warnings of it to remove either.
+                outcome.write(ocids.next().expect("one outcome per ocid"), false, &mut writes);
+            }
+            summary.records_compiled += part.records_compiled;
+            summary.records_from_publisher += part.records_from_publisher;
+            summary.records_not_compiled += part.records_not_compiled;
+            summary.warnings += part.warnings;
+        }
         writes.insert(meta_key("seq"), &self.next_seq.load(Ordering::Relaxed).to_be_bytes()[..]);
         writes.insert(meta_key("checkpoint"), serde_json::to_vec(checkpoint)?);
         self.db.apply_batch(writes)?;
         self.db.flush()?;
-        Ok(())
+        Ok(summary)
     }
 
     pub fn checkpoint(&self) -> Result<Option<Checkpoint>> {
@@ -462,8 +606,16 @@ impl Store {
         }
         let containers: Vec<[u8; 8]> = releases.iter().map(|r| r.1).collect();
         let merger = self.merger_for(rules, &containers, versions)?;
-        let mut lights = Vec::with_capacity(releases.len());
-        for (_, _, _, json) in &releases {
+        let texts: Vec<&[u8]> = releases.iter().map(|r| r.3.as_slice()).collect();
+        self.compile_texts(&texts, merger, summary)?.write(ocid, true, writes);
+        Ok(())
+    }
+
+    /// Compiles an ocid's releases (JSON texts in first-seen order) into its compiled release and
+    /// warnings, counting the outcome in `summary`.
+    fn compile_texts(&self, texts: &[&[u8]], merger: &Merger, summary: &mut CompileSummary) -> Result<Outcome> {
+        let mut lights = Vec::with_capacity(texts.len());
+        for json in texts {
             lights.push(serde_json::from_slice::<Light>(json)?);
         }
         let mut warnings: Vec<Value> = Vec::new();
@@ -478,26 +630,22 @@ impl Store {
                 warnings.push(json!({"code": "duplicate-release-id", "message": format!("several different releases have the id '{id}'; all are merged, in date order, as the reference implementation does")}));
             }
         }
-        match merger.compile_text(lights) {
+        let compiled = match merger.compile_text(lights) {
             Ok(compiled) => {
                 let date = compiled.date.unwrap_or_default();
-                writes.insert(compiled_key, CompiledEnvelope::encode(&date, false, &compiled.json));
                 warnings.extend(compiled.warnings.iter().map(|w| json!({"code": w.code, "message": w.message})));
                 summary.records_compiled += 1;
+                Some(CompiledEnvelope::encode(&date, false, &compiled.json))
             }
             Err(e) => {
-                writes.remove(compiled_key);
                 warnings.push(json!({"code": e.code(), "message": format!("not compiled: {e}")}));
                 summary.records_not_compiled += 1;
+                None
             }
-        }
+        };
         summary.warnings += warnings.len() as u64;
-        if warnings.is_empty() {
-            writes.remove(warnings_key);
-        } else {
-            writes.insert(warnings_key, serde_json::to_vec(&warnings)?);
-        }
-        Ok(())
+        let warnings = if warnings.is_empty() { None } else { Some(serde_json::to_vec(&warnings)?) };
+        Ok(Outcome { compiled, warnings })
     }
 
     /// One ocid's record, or `None` when the store has nothing for it.
@@ -743,6 +891,29 @@ impl Store {
         stats.last_ingest = self.checkpoint()?;
         stats.disk_bytes = self.db.size_on_disk()?;
         Ok(stats)
+    }
+}
+
+/// What compiling one ocid gives: its compiled-release envelope (none if it could not be compiled)
+/// and its warnings (JSON), if any.
+struct Outcome {
+    compiled: Option<Vec<u8>>,
+    warnings: Option<Vec<u8>>,
+}
+
+impl Outcome {
+    /// Writes the outcome for `ocid`. `clear_warnings`: remove the warnings an earlier compile left,
+    /// if there are none now.
+    fn write(self, ocid: &str, clear_warnings: bool, writes: &mut sled::Batch) {
+        match self.compiled {
+            Some(envelope) => writes.insert(ocid_key(COMPILED, ocid), envelope),
+            None => writes.remove(ocid_key(COMPILED, ocid)),
+        }
+        match self.warnings {
+            Some(warnings) => writes.insert(ocid_key(WARNINGS, ocid), warnings),
+            None if clear_warnings => writes.remove(ocid_key(WARNINGS, ocid)),
+            None => {}
+        }
     }
 }
 
