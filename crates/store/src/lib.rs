@@ -616,13 +616,13 @@ impl Store {
     fn compile_texts(&self, texts: &[&[u8]], merger: &Merger, summary: &mut CompileSummary) -> Result<Outcome> {
         let mut lights = Vec::with_capacity(texts.len());
         for json in texts {
-            lights.push(serde_json::from_slice::<Light>(json)?);
+            lights.push(Light::parse(json)?);
         }
         let mut warnings: Vec<Value> = Vec::new();
         let mut ids = HashSet::new();
         for release in &lights {
             let id = match release.get("id") {
-                Some(Light::String(id)) => id.clone(),
+                Some(Light::String(id)) => id.to_string(),
                 Some(other) => other.to_json(),
                 None => String::new(),
             };
