@@ -73,9 +73,15 @@ enum Fresh {
     /// The store held none of its releases before this batch, and the merge rules of each release
     /// here are known: it compiles at commit, from these texts (in arrival order), in the same
     /// atomic write as its releases, without reading them back.
-    Compile { releases: Vec<(Vec<u8>, bool)> },
+    Compile { releases: Vec<FreshRelease> },
     /// It goes through its dirty marker: compiled from the store after reading.
     Marked,
+}
+
+/// A release text kept in its batch for compiling, and whether its package is OCDS 1.0.
+struct FreshRelease {
+    json: Vec<u8>,
+    ocds_1_0: bool,
 }
 
 /// The keys and ocids of a batch handed over for commit, for the batch built while it is applied.
@@ -297,7 +303,7 @@ impl Store {
         let fresh = batch.ocids.get_mut(ocid).expect("looked up above");
         match (fresh, version) {
             (Fresh::Compile { releases }, PackageVersion::Ocds1_0 | PackageVersion::Ocds1_1) => {
-                releases.push((json, version == PackageVersion::Ocds1_0));
+                releases.push(FreshRelease { json, ocds_1_0: version == PackageVersion::Ocds1_0 });
             }
             (fresh, _) => {
                 // The marker goes in the same batch as the release: a crash leaves both or neither.
@@ -370,7 +376,7 @@ impl Store {
     ) -> Result<CompileSummary> {
         let mut writes = batch.batch;
         let mut summary = CompileSummary::default();
-        let fresh: Vec<(String, Vec<(Vec<u8>, bool)>)> = batch
+        let fresh: Vec<(String, Vec<FreshRelease>)> = batch
             .ocids
             .into_iter()
             .filter_map(|(ocid, fresh)| match fresh {
@@ -381,16 +387,16 @@ impl Store {
         // Ocids compile independently: share them among the machine's cores.
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
         let chunk = fresh.len().div_ceil(workers).max(64);
-        let compile_part = |part: &[(String, Vec<(Vec<u8>, bool)>)]| -> Result<(Vec<Outcome>, CompileSummary)> {
+        let compile_part = |part: &[(String, Vec<FreshRelease>)]| -> Result<(Vec<Outcome>, CompileSummary)> {
             let mut outcomes = Vec::with_capacity(part.len());
             let mut part_summary = CompileSummary::default();
             for (_, releases) in part {
                 let merger = match rules {
                     Some(m) => m,
-                    None if releases.iter().all(|(_, is_1_0)| *is_1_0) => &self.rules_1_0,
+                    None if releases.iter().all(|r| r.ocds_1_0) => &self.rules_1_0,
                     None => &self.rules_1_1,
                 };
-                let texts: Vec<&[u8]> = releases.iter().map(|(json, _)| json.as_slice()).collect();
+                let texts: Vec<&[u8]> = releases.iter().map(|r| r.json.as_slice()).collect();
                 outcomes.push(self.compile_texts(&texts, merger, &mut part_summary)?);
             }
             Ok((outcomes, part_summary))
