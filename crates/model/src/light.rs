@@ -125,6 +125,95 @@ impl From<Value> for Light<'static> {
 /// serde_json's limit on nesting; deeper text is left to serde_json to refuse.
 const MAX_DEPTH: usize = 128;
 
+/// The fields of the object that is all of `text` (but for white space around it): each name, and
+/// its value's text, checked as JSON. `None` for anything else, or anything out of the ordinary.
+pub(crate) fn object_fields(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
+    let mut parser = Parser { text: text.as_bytes(), src: text, at: 0 };
+    parser.skip_ws();
+    if parser.peek()? != b'{' {
+        return None;
+    }
+    parser.at += 1;
+    let mut fields = Vec::new();
+    parser.skip_ws();
+    if parser.peek()? == b'}' {
+        parser.at += 1;
+    } else {
+        loop {
+            parser.skip_ws();
+            if parser.peek()? != b'"' {
+                return None;
+            }
+            let key = parser.string()?;
+            parser.skip_ws();
+            if parser.peek()? != b':' {
+                return None;
+            }
+            parser.at += 1;
+            parser.skip_ws();
+            let start = parser.at;
+            parser.skip(1)?;
+            fields.push((key, &text[start..parser.at]));
+            parser.skip_ws();
+            match parser.peek()? {
+                b',' => parser.at += 1,
+                b'}' => {
+                    parser.at += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    parser.skip_ws();
+    (parser.at == text.len()).then_some(fields)
+}
+
+/// The items' texts of the array that is all of `text`, checked as JSON; `None` for anything else.
+pub(crate) fn array_items(text: &str) -> Option<Vec<&str>> {
+    let mut parser = Parser { text: text.as_bytes(), src: text, at: 0 };
+    parser.skip_ws();
+    if parser.peek()? != b'[' {
+        return None;
+    }
+    parser.at += 1;
+    let mut items = Vec::new();
+    parser.skip_ws();
+    if parser.peek()? == b']' {
+        parser.at += 1;
+    } else {
+        loop {
+            parser.skip_ws();
+            let start = parser.at;
+            parser.skip(1)?;
+            items.push(&text[start..parser.at]);
+            parser.skip_ws();
+            match parser.peek()? {
+                b',' => parser.at += 1,
+                b']' => {
+                    parser.at += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    parser.skip_ws();
+    (parser.at == text.len()).then_some(items)
+}
+
+/// The string that is all of `text`, unescaped; `None` for anything else.
+pub(crate) fn string_value(text: &str) -> Option<Cow<'_, str>> {
+    let mut parser = Parser { text: text.as_bytes(), src: text, at: 0 };
+    parser.skip_ws();
+    if parser.peek()? != b'"' {
+        return None;
+    }
+    let s = parser.string()?;
+    parser.skip_ws();
+    (parser.at == text.len()).then_some(s)
+}
+
 /// A JSON reader for the common case: it gives up (`None`) on anything it does not handle exactly as
 /// serde_json does, and [`Light::parse`] then asks serde_json.
 struct Parser<'a> {
@@ -226,6 +315,116 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Checks a value without building it.
+    fn skip(&mut self, depth: usize) -> Option<()> {
+        self.skip_ws();
+        match self.peek()? {
+            open @ (b'{' | b'[') => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                let close = if open == b'{' { b'}' } else { b']' };
+                self.at += 1;
+                self.skip_ws();
+                if self.peek()? == close {
+                    self.at += 1;
+                    return Some(());
+                }
+                loop {
+                    self.skip_ws();
+                    if open == b'{' {
+                        if self.peek()? != b'"' {
+                            return None;
+                        }
+                        self.skip_string()?;
+                        self.skip_ws();
+                        if self.peek()? != b':' {
+                            return None;
+                        }
+                        self.at += 1;
+                    }
+                    self.skip(depth + 1)?;
+                    self.skip_ws();
+                    match self.peek()? {
+                        b',' => self.at += 1,
+                        b if b == close => {
+                            self.at += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'"' => self.skip_string(),
+            b't' => self.literal(b"true", Light::Null).map(drop),
+            b'f' => self.literal(b"false", Light::Null).map(drop),
+            b'n' => self.literal(b"null", Light::Null).map(drop),
+            b'-' | b'0'..=b'9' => self.skip_number(),
+            _ => None,
+        }
+    }
+
+    fn skip_number(&mut self) -> Option<()> {
+        if self.peek() == Some(b'-') {
+            self.at += 1;
+        }
+        match self.peek()? {
+            b'0' => {
+                self.at += 1;
+                if let Some(b'0'..=b'9') = self.peek() {
+                    return None;
+                }
+            }
+            b'1'..=b'9' => {
+                self.digits();
+            }
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.at += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.at += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// Checks a string, at its opening quote, without building it.
+    fn skip_string(&mut self) -> Option<()> {
+        self.at += 1;
+        loop {
+            self.at += find_special(&self.text[self.at..])?;
+            match self.text[self.at] {
+                b'"' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                b'\\' => {}
+                _ => return None,
+            }
+            match *self.text.get(self.at + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.at += 2,
+                b'u' => {
+                    self.at += 2;
+                    // Surrogates are left to serde_json, which reads them differently in different places.
+                    if let 0xD800..=0xDFFF = self.hex4()? {
+                        return None;
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+
     fn literal(&mut self, word: &[u8], value: Light<'a>) -> Option<Light<'a>> {
         if self.text[self.at..].starts_with(word) {
             self.at += word.len();
@@ -291,17 +490,17 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Option<Cow<'a, str>> {
         self.at += 1;
         let start = self.at;
-        let end = start + memchr::memchr2(b'"', b'\\', &self.text[start..])?;
-        let plain = &self.text[start..end];
-        if has_control(plain) {
-            return None;
-        }
-        if self.text[end] == b'"' {
-            self.at = end + 1;
-            return Some(Cow::Borrowed(&self.src[start..end]));
+        let end = start + find_special(&self.text[start..])?;
+        match self.text[end] {
+            b'"' => {
+                self.at = end + 1;
+                return Some(Cow::Borrowed(&self.src[start..end]));
+            }
+            b'\\' => {}
+            _ => return None,
         }
         // Escapes: unescape into a new string.
-        let mut out = String::with_capacity(plain.len() + 16);
+        let mut out = String::with_capacity(end - start + 16);
         out.push_str(&self.src[start..end]);
         self.at = end;
         loop {
@@ -346,9 +545,8 @@ impl<'a> Parser<'a> {
                     }
                 }
                 _ => {
-                    let run = memchr::memchr2(b'"', b'\\', &self.text[self.at..])?;
-                    let plain = &self.text[self.at..self.at + run];
-                    if has_control(plain) {
+                    let run = find_special(&self.text[self.at..])?;
+                    if self.text[self.at + run] < 0x20 {
                         return None;
                     }
                     out.push_str(&self.src[self.at..self.at + run]);
@@ -369,9 +567,29 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Whether a run of string content holds a control character, which JSON forbids unescaped.
-fn has_control(bytes: &[u8]) -> bool {
-    bytes.iter().fold(false, |found, &b| found | (b < 0x20))
+/// Where the first `"`, `\\` or control character (which JSON forbids unescaped) is in `bytes`.
+/// Eight bytes at a time: most strings are short, where a vectorised search costs more to set up.
+#[inline]
+fn find_special(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let x = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("eight bytes"));
+        let quote = x ^ (ONES * b'"' as u64);
+        let backslash = x ^ (ONES * b'\\' as u64);
+        // A byte's high bit is set where it is zero (after the xor), or below 0x20; a borrow can only
+        // mark bytes after a real match, so the lowest mark is a real one.
+        let found = ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (x.wrapping_sub(ONES * 0x20) & !x))
+            & HIGH;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes[i..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).map(|j| i + j)
 }
 
 impl<'de> Deserialize<'de> for Light<'static> {
@@ -503,6 +721,22 @@ mod tests {
         let fast = Light::parse(br#"{"plain":"text","n":12}"#).unwrap();
         let Light::Object(fields) = &fast else { panic!() };
         assert!(matches!(fields[0].0, Cow::Borrowed(_)) && matches!(fields[0].1, Light::String(Cow::Borrowed(_))));
+    }
+
+    #[test]
+    fn special_bytes_are_found_wherever_they_are() {
+        for special in [b'"', b'\\', 0u8, 0x1f] {
+            for len in 0..20 {
+                for at in 0..=len {
+                    // Non-ASCII filler, and bytes just above the specials, must not be taken for them.
+                    let mut bytes: Vec<u8> = (0..len).map(|i| [0xd0, 0x96, b' ', b'#', b']', 0x7f][i % 6]).collect();
+                    if at < len {
+                        bytes[at] = special;
+                    }
+                    assert_eq!(find_special(&bytes), (at < len).then_some(at), "{special} at {at} of {len}");
+                }
+            }
+        }
     }
 
     #[test]
