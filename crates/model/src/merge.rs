@@ -7,11 +7,9 @@
 //! allocating a path per leaf. The merge reads [`Light`] values and writes JSON text directly, so a
 //! release's fields are never hashed into a map on the way through.
 
-use std::borrow::Cow;
-use std::collections::HashSet;
-
-use indexmap::IndexMap;
 use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::MergeError;
 use crate::light::{write_array, write_str, Light};
@@ -226,12 +224,85 @@ struct Node<'a, L> {
     created_seq: u64,
     /// For array items: the `id` of the object that created the item (`None`: it had none, or null).
     item_id: Option<Light<'a>>,
-    children: IndexMap<Part<'a>, Node<'a, L>, FastHash>,
+    children: Children<'a, L>,
+}
+
+/// A node's children in order of creation. Most nodes have a handful, found fastest by looking
+/// through them; a node with many (a long array) gets an index.
+#[derive(Debug)]
+struct Children<'a, L> {
+    list: Vec<(Part<'a>, Node<'a, L>)>,
+    index: Option<HashMap<Part<'a>, usize, FastHash>>,
+}
+
+/// How many children a node holds before it gets an index.
+const INDEX_FROM: usize = 12;
+
+impl<'a, L> Children<'a, L> {
+    fn position(&self, part: &Part<'a>) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(part).copied(),
+            None => self.list.iter().position(|(p, _)| p == part),
+        }
+    }
+
+    fn push(&mut self, part: Part<'a>, node: Node<'a, L>) -> usize {
+        let at = self.list.len();
+        if let Some(index) = &mut self.index {
+            index.insert(part.clone(), at);
+        } else if at == INDEX_FROM {
+            let mut index = HashMap::with_capacity_and_hasher(2 * INDEX_FROM, FastHash::default());
+            index.extend(self.list.iter().enumerate().map(|(i, (p, _))| (p.clone(), i)));
+            index.insert(part.clone(), at);
+            self.index = Some(index);
+        }
+        self.list.push((part, node));
+        at
+    }
+
+    /// Removes the last child (just created, and left empty).
+    fn pop(&mut self) {
+        if let Some((part, _)) = self.list.pop() {
+            if let Some(index) = &mut self.index {
+                index.remove(&part);
+            }
+        }
+    }
+
+    fn last(&self) -> Option<&(Part<'a>, Node<'a, L>)> {
+        self.list.last()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&Part<'a>, &Node<'a, L>)> {
+        self.list.iter().map(|(p, n)| (p, n))
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &Part<'a>> {
+        self.list.iter().map(|(p, _)| p)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Node<'a, L>> {
+        self.list.iter().map(|(_, n)| n)
+    }
 }
 
 impl<'a, L> Node<'a, L> {
     fn new(seq: u64) -> Node<'a, L> {
-        Node { leaf: None, leaf_seq: u64::MAX, created_seq: seq, item_id: None, children: IndexMap::default() }
+        Node {
+            leaf: None,
+            leaf_seq: u64::MAX,
+            created_seq: seq,
+            item_id: None,
+            children: Children { list: Vec::new(), index: None },
+        }
     }
 
     fn is_empty(&self) -> bool {
@@ -307,7 +378,7 @@ impl<'a, L> State<'a, L> {
             let seq = self.next_seq();
             // The release's own key string moves into the tree: no copy per field.
             let (index, created) = child_index(node, Part::Field(key), seq);
-            let (part, target) = node.children.get_index_mut(index).expect("just found or inserted");
+            let (part, target) = &mut node.children.list[index];
             if whole {
                 if target.leaf.is_none() {
                     target.leaf_seq = seq;
@@ -411,15 +482,15 @@ impl LeafValue for Vec<Light<'_>> {
 
 /// The index of a child, inserted if new.
 fn child_index<'a, L>(node: &mut Node<'a, L>, part: Part<'a>, seq: u64) -> (usize, bool) {
-    match node.children.get_index_of(&part) {
+    match node.children.position(&part) {
         Some(index) => (index, false),
-        None => (node.children.insert_full(part, Node::new(seq)).0, true),
+        None => (node.children.push(part, Node::new(seq)), true),
     }
 }
 
 fn child<'n, 'a, L>(node: &'n mut Node<'a, L>, part: Part<'a>, seq: u64) -> (&'n mut Node<'a, L>, bool) {
     let (index, created) = child_index(node, part, seq);
-    (node.children.get_index_mut(index).expect("just found or inserted").1, created)
+    (&mut node.children.list[index].1, created)
 }
 
 fn inconsistent(path: &str, earlier: &str, now: &str) -> MergeError {
@@ -450,13 +521,13 @@ fn renders<L: LeafValue>(node: &Node<'_, L>) -> bool {
 /// Writes an object's fields (`"key":value`, comma-separated), leaving out removed fields and
 /// those `skip` names. `written` says whether a field was already written before them.
 fn write_fields<L: LeafValue>(
-    children: &IndexMap<Part<'_>, Node<'_, L>, FastHash>,
+    children: &Children<'_, L>,
     out: &mut Vec<u8>,
     parent: Option<&Path<'_>>,
     mut written: bool,
     skip: impl Fn(&str) -> bool,
 ) -> Result<(), MergeError> {
-    for (part, child) in children {
+    for (part, child) in children.iter() {
         let Part::Field(key) = part else {
             let at = parent.map(|p| p.to_string()).unwrap_or_default();
             return Err(inconsistent(&at, "an object", "an array"));
@@ -517,5 +588,36 @@ fn write_node<L: LeafValue>(node: &Node<'_, L>, out: &mut Vec<u8>, path: &Path<'
         Ok(())
     } else {
         Err(inconsistent(&path.to_string(), "an object", "an array"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Past a dozen children a node looks them up through an index: items still merge by `id` and
+    /// keep the order they were first seen in.
+    #[test]
+    fn long_arrays_merge_by_id_in_first_seen_order() {
+        let items = |ids: Vec<usize>, v: &str| -> Vec<Value> {
+            ids.into_iter().map(|i| json!({"id": i.to_string(), "v": v})).collect()
+        };
+        let first =
+            json!({"ocid": "o", "id": "1", "date": "2024-01-01", "tender": {"items": items((0..40).collect(), "a")}});
+        let second = json!({"ocid": "o", "id": "2", "date": "2024-01-02", "tender": {"items": items((20..60).rev().collect(), "b")}});
+        let merged = Merger::new(&MergeRules::for_version(Some("1.1"))).compiled(&[&first, &second]).unwrap().release;
+        let got: Vec<(String, String)> = merged["tender"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (i["id"].as_str().unwrap().to_string(), i["v"].as_str().unwrap().to_string()))
+            .collect();
+        let want: Vec<(String, String)> = (0..20)
+            .map(|i| (i.to_string(), "a".to_string()))
+            .chain((20..40).map(|i| (i.to_string(), "b".to_string())))
+            .chain((40..60).rev().map(|i| (i.to_string(), "b".to_string())))
+            .collect();
+        assert_eq!(got, want);
     }
 }
