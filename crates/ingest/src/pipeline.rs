@@ -194,7 +194,7 @@ impl Run<'_> {
     fn item(&mut self, source: &str, prepared: Prepared, per_source: &mut SourceSummary) -> Result<(), StoreError> {
         let Prepared { item, check } = prepared;
         match item {
-            Item::Release { json, at, pointer, container, package_1_0 } => {
+            Item::Release { json, at, pointer, container, package_1_0, .. } => {
                 per_source.releases_read += 1;
                 self.summary.releases_read += 1;
                 let (check, head) = check.unwrap_or_else(|| check_release_json(&json));
@@ -337,9 +337,11 @@ pub fn ingest_ocds(
             let reader = scope.spawn(move || {
                 let mut reader = opened.reader;
                 let mut chunk = Vec::with_capacity(CHUNK);
-                let _ = read_ocds(&mut reader, &mut |item| {
-                    let check = match &item {
-                        Item::Release { json, .. } => Some(check_release_json(json)),
+                let _ = read_ocds(&mut reader, &mut |mut item| {
+                    let check = match &mut item {
+                        Item::Release { json, checked, .. } => {
+                            Some(checked.take().unwrap_or_else(|| check_release_json(json)))
+                        }
                         _ => None,
                     };
                     chunk.push(Prepared { item, check });

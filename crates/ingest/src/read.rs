@@ -4,6 +4,7 @@
 
 use std::io::Read;
 
+use openreg_model::{check_release_text, ReleaseCheck, ReleaseHead};
 use serde_json::{Map, Value};
 
 use crate::scan::{minify_into, Position, ScanError, Scanner};
@@ -58,6 +59,8 @@ pub enum Item {
         /// none (a release on its own is not 1.0). `None` until the end of the package says (see
         /// [`Item::ContainerEnd`]).
         package_1_0: Option<bool>,
+        /// The release's check, when the reader made it already (to tell a linked release apart).
+        checked: Option<(ReleaseCheck, ReleaseHead)>,
     },
     /// What a record adds beyond its full releases: releases given only as links, and the
     /// publisher's compiled release, which is all there is of such a record.
@@ -259,6 +262,7 @@ impl<R: Read, E> Reader<'_, R, E> {
                             pointer: String::new(),
                             container: None,
                             package_1_0: Some(false),
+                            checked: None,
                         })?;
                         continue;
                     }
@@ -321,7 +325,8 @@ impl<R: Read, E> Reader<'_, R, E> {
         let release_like = object.contains_key("id") && (object.contains_key("date") || object.contains_key("tag"));
         if has_ocid || release_like {
             let json = to_json(&Value::Object(object));
-            return self.emit(Item::Release { json, at, pointer, container: None, package_1_0: Some(false) });
+            let package_1_0 = Some(false);
+            return self.emit(Item::Release { json, at, pointer, container: None, package_1_0, checked: None });
         }
         let raw = Value::Object(object).to_string();
         self.bad(
@@ -350,7 +355,8 @@ impl<R: Read, E> Reader<'_, R, E> {
             );
         }
         let json = to_json(&release);
-        self.emit(Item::Release { json, at, pointer, container: Some(container), package_1_0: Some(is_1_0) })
+        let (container, package_1_0) = (Some(container), Some(is_1_0));
+        self.emit(Item::Release { json, at, pointer, container, package_1_0, checked: None })
     }
 
     /// A record: full releases go out as releases; linked ones travel with the publisher's compiled release.
@@ -385,6 +391,7 @@ impl<R: Read, E> Reader<'_, R, E> {
                         pointer: format!("{pointer}/releases/{i}"),
                         container: Some(container),
                         package_1_0,
+                        checked: None,
                     })?;
                 }
             }
@@ -605,10 +612,20 @@ impl<R: Read, E> Reader<'_, R, E> {
                 }
             } else {
                 // A release goes on as its (already compact) text. Only something that names a `url`
-                // can be a linked release; the rest is checked on the other thread.
+                // can be a linked release: the release's check tells (it reads the top level anyway),
+                // else a reading of the text's head does. The rest is checked downstream.
                 let maybe_linked = memchr::memmem::find(&bytes, b"\"url\"").is_some();
-                match maybe_linked.then(|| serde_json::from_slice::<Head>(&bytes)) {
-                    Some(Ok(head)) if head.is_linked() => match serde_json::from_slice::<Value>(&bytes) {
+                let mut checked = None;
+                let is_linked = maybe_linked.then(|| {
+                    let (check, head, linked) = check_release_text(&bytes);
+                    checked = Some((check, head));
+                    match linked {
+                        Some(linked) => Ok(linked),
+                        None => serde_json::from_slice::<Head>(&bytes).map(|head| head.is_linked()),
+                    }
+                });
+                match is_linked {
+                    Some(Ok(true)) => match serde_json::from_slice::<Value>(&bytes) {
                         Ok(value) => {
                             linked.push((value, at, item_pointer));
                             Ok(())
@@ -624,7 +641,8 @@ impl<R: Read, E> Reader<'_, R, E> {
                     _ => {
                         let json = std::mem::take(&mut bytes);
                         let container = Some(container);
-                        self.emit(Item::Release { json, at, pointer: item_pointer, container, package_1_0 })
+                        let pointer = item_pointer;
+                        self.emit(Item::Release { json, at, pointer, container, package_1_0, checked })
                     }
                 }
             };

@@ -173,8 +173,23 @@ fn fields<'a, const N: usize>(
     Some(found)
 }
 
-const SKELETON: [&str; 10] =
-    ["ocid", "id", "date", "tag", "initiationType", "parties", "buyer", "tender", "awards", "contracts"];
+/// The top-level fields read: those checked (the skeleton's), then those that tell a linked release
+/// or a package from a release.
+const TOP_LEVEL: [&str; 13] = [
+    "ocid",
+    "id",
+    "date",
+    "tag",
+    "initiationType",
+    "parties",
+    "buyer",
+    "tender",
+    "awards",
+    "contracts",
+    "url",
+    "releases",
+    "records",
+];
 
 /// Checks a release (a full release, not a linked one) given as a JSON value.
 pub fn check_release(release: &Value) -> ReleaseCheck {
@@ -185,6 +200,15 @@ pub fn check_release(release: &Value) -> ReleaseCheck {
 /// Checks a release given as JSON text, reading only the fields it checks. Also returns what the
 /// store needs to file it (ocid and date).
 pub fn check_release_json(json: &[u8]) -> (ReleaseCheck, ReleaseHead) {
+    let (check, head, _) = check_release_text(json);
+    (check, head)
+}
+
+/// Like [`check_release_json`], also telling from the same reading whether the text is a linked
+/// release (`url`, and neither `ocid` nor `id`, at its top level). That is `None` where the text
+/// was not read fast (it is not JSON, or names one of those fields twice...): then only a reading
+/// of its own can tell.
+pub fn check_release_text(json: &[u8]) -> (ReleaseCheck, ReleaseHead, Option<bool>) {
     let mut check = ReleaseCheck::default();
     let mut head = ReleaseHead::default();
     let first = json.iter().find(|b| !b.is_ascii_whitespace()).copied();
@@ -194,13 +218,17 @@ pub fn check_release_json(json: &[u8]) -> (ReleaseCheck, ReleaseHead) {
             Err(_) => "text that is not JSON",
         };
         check.problems.push(Problem::new("", format!("a release must be a JSON object, found {found}")));
-        return (check, head);
+        return (check, head, None);
     }
     // The fields checked, read fast where the text is ordinary, else by serde_json (which also says
     // what is wrong with text that is not JSON).
-    let fast = simdutf8::basic::from_utf8(json).ok().and_then(|text| fields(text, SKELETON, |_| None));
+    let fast = simdutf8::basic::from_utf8(json).ok().and_then(|text| fields(text, TOP_LEVEL, |_| None));
+    let mut linked = None;
     let skeleton = match fast {
-        Some(skeleton) => skeleton,
+        Some([ocid, id, date, tag, initiation_type, parties, buyer, tender, awards, contracts, url, _, _]) => {
+            linked = Some(url.is_some() && ocid.is_none() && id.is_none());
+            [ocid, id, date, tag, initiation_type, parties, buyer, tender, awards, contracts]
+        }
         None => match serde_json::from_slice::<Skeleton>(json) {
             Ok(s) => {
                 [s.ocid, s.id, s.date, s.tag, s.initiation_type, s.parties, s.buyer, s.tender, s.awards, s.contracts]
@@ -208,7 +236,7 @@ pub fn check_release_json(json: &[u8]) -> (ReleaseCheck, ReleaseHead) {
             }
             Err(e) => {
                 check.problems.push(Problem::new("", format!("the release cannot be read: {e}")));
-                return (check, head);
+                return (check, head, None);
             }
         },
     };
@@ -218,7 +246,7 @@ pub fn check_release_json(json: &[u8]) -> (ReleaseCheck, ReleaseHead) {
             "",
             "this is a versioned release (each field's history, an output of merging), not a release; ingest the releases it was built from",
         ));
-        return (check, head);
+        return (check, head, linked);
     }
     match ocid.map(|raw| (kind(raw), raw)) {
         Some((Kind::String, raw)) => match string(raw) {
@@ -319,7 +347,7 @@ pub fn check_release_json(json: &[u8]) -> (ReleaseCheck, ReleaseHead) {
     if let Some(contracts) = contracts {
         check_array_of_objects(contracts, "/contracts", &mut check);
     }
-    (check, head)
+    (check, head, linked)
 }
 
 /// A versioned release: fields hold lists of `{releaseID, releaseDate, releaseTag, value}`.
