@@ -126,8 +126,9 @@ impl From<Value> for Light<'static> {
 const MAX_DEPTH: usize = 128;
 
 /// The fields of the object that is all of `text` (but for white space around it): each name, and
-/// its value's text, checked as JSON. `None` for anything else, or anything out of the ordinary.
-pub(crate) fn object_fields(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
+/// its value's text, checked as JSON unless `checked` says the text is JSON already (a part of text
+/// checked before). `None` for anything else, or anything out of the ordinary.
+pub(crate) fn object_fields(text: &str, checked: bool) -> Option<Vec<(Cow<'_, str>, &str)>> {
     let mut parser = Parser { text: text.as_bytes(), src: text, at: 0 };
     parser.skip_ws();
     if parser.peek()? != b'{' {
@@ -152,7 +153,7 @@ pub(crate) fn object_fields(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
             parser.at += 1;
             parser.skip_ws();
             let start = parser.at;
-            parser.skip(1)?;
+            parser.skip_value(checked)?;
             fields.push((key, &text[start..parser.at]));
             parser.skip_ws();
             match parser.peek()? {
@@ -169,8 +170,9 @@ pub(crate) fn object_fields(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
     (parser.at == text.len()).then_some(fields)
 }
 
-/// The items' texts of the array that is all of `text`, checked as JSON; `None` for anything else.
-pub(crate) fn array_items(text: &str) -> Option<Vec<&str>> {
+/// The items' texts of the array that is all of `text`, checked as JSON unless `checked` (as for
+/// [`object_fields`]); `None` for anything else.
+pub(crate) fn array_items(text: &str, checked: bool) -> Option<Vec<&str>> {
     let mut parser = Parser { text: text.as_bytes(), src: text, at: 0 };
     parser.skip_ws();
     if parser.peek()? != b'[' {
@@ -185,7 +187,7 @@ pub(crate) fn array_items(text: &str) -> Option<Vec<&str>> {
         loop {
             parser.skip_ws();
             let start = parser.at;
-            parser.skip(1)?;
+            parser.skip_value(checked)?;
             items.push(&text[start..parser.at]);
             parser.skip_ws();
             match parser.peek()? {
@@ -312,6 +314,55 @@ impl<'a> Parser<'a> {
             b'n' => self.literal(b"null", Light::Null),
             b'-' | b'0'..=b'9' => self.number(),
             _ => None,
+        }
+    }
+
+    /// Goes past a value without building it: checking it, or not if the text is JSON already.
+    fn skip_value(&mut self, checked: bool) -> Option<()> {
+        if checked {
+            self.pass_value()
+        } else {
+            self.skip(1)
+        }
+    }
+
+    /// Goes past a value of text known to be JSON: brackets are counted, strings jumped over.
+    fn pass_value(&mut self) -> Option<()> {
+        let mut depth = 0usize;
+        loop {
+            match *self.text.get(self.at)? {
+                b'"' => {
+                    self.at += 1;
+                    loop {
+                        self.at += find_quote_or_backslash(&self.text[self.at..])?;
+                        if self.text[self.at] == b'"' {
+                            self.at += 1;
+                            break;
+                        }
+                        self.at += 2;
+                    }
+                    if depth == 0 {
+                        return Some(());
+                    }
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.at += 1;
+                }
+                b'}' | b']' => {
+                    // The end of the enclosing container ends a scalar too.
+                    if depth == 0 {
+                        return Some(());
+                    }
+                    depth -= 1;
+                    self.at += 1;
+                    if depth == 0 {
+                        return Some(());
+                    }
+                }
+                b',' | b' ' | b'\n' | b'\r' | b'\t' if depth == 0 => return Some(()),
+                _ => self.at += 1,
+            }
         }
     }
 
@@ -590,6 +641,25 @@ fn find_special(bytes: &[u8]) -> Option<usize> {
         i += 8;
     }
     bytes[i..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).map(|j| i + j)
+}
+
+/// Where the first `"` or `\\` is in `bytes` (in a string of text known to be JSON).
+#[inline]
+fn find_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let x = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("eight bytes"));
+        let quote = x ^ (ONES * b'"' as u64);
+        let backslash = x ^ (ONES * b'\\' as u64);
+        let found = ((quote.wrapping_sub(ONES) & !quote) | (backslash.wrapping_sub(ONES) & !backslash)) & HIGH;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes[i..].iter().position(|&b| b == b'"' || b == b'\\').map(|j| i + j)
 }
 
 impl<'de> Deserialize<'de> for Light<'static> {

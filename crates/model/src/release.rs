@@ -136,7 +136,7 @@ fn string(raw: &str) -> Option<String> {
 }
 
 fn items(raw: &str) -> Vec<&str> {
-    light::array_items(raw).unwrap_or_else(|| {
+    light::array_items(raw, true).unwrap_or_else(|| {
         serde_json::from_str::<Vec<&RawValue>>(raw)
             .map(|items| items.into_iter().map(RawValue::get).collect())
             .unwrap_or_default()
@@ -146,9 +146,11 @@ fn items(raw: &str) -> Vec<&str> {
 /// The fields `names` of an object's text, as a serde-derived struct of `Option<&RawValue>` fields
 /// reads them: a field set to null counts as absent, and `None` stands for serde's error (a field
 /// given twice, a value that is not an object). What the fast reader does not handle goes to
-/// `serde`, the derived struct itself.
+/// `serde`, the derived struct itself. `checked`: `raw` is part of a text read as JSON already, so
+/// its values need not be checked again.
 fn fields<'a, const N: usize>(
     raw: &'a str,
+    checked: bool,
     names: [&str; N],
     serde: impl Fn(&'a str) -> Option<[Option<&'a str>; N]>,
 ) -> Option<[Option<&'a str>; N]> {
@@ -158,7 +160,7 @@ fn fields<'a, const N: usize>(
         Kind::Array => return serde(raw),
         _ => return None,
     }
-    let Some(all) = light::object_fields(raw) else { return serde(raw) };
+    let Some(all) = light::object_fields(raw, checked) else { return serde(raw) };
     let mut found = [None; N];
     let mut seen = [false; N];
     for (key, value) in all {
@@ -222,7 +224,7 @@ pub fn check_release_text(json: &[u8]) -> (ReleaseCheck, ReleaseHead, Option<boo
     }
     // The fields checked, read fast where the text is ordinary, else by serde_json (which also says
     // what is wrong with text that is not JSON).
-    let fast = simdutf8::basic::from_utf8(json).ok().and_then(|text| fields(text, TOP_LEVEL, |_| None));
+    let fast = simdutf8::basic::from_utf8(json).ok().and_then(|text| fields(text, false, TOP_LEVEL, |_| None));
     let mut linked = None;
     let skeleton = match fast {
         Some([ocid, id, date, tag, initiation_type, parties, buyer, tender, awards, contracts, url, _, _]) => {
@@ -314,7 +316,7 @@ pub fn check_release_text(json: &[u8]) -> (ReleaseCheck, ReleaseHead, Option<boo
                         .map(|t| [t.procuring_entity, t.tenderers, t.items].map(|raw| raw.map(RawValue::get)))
                 };
                 if let Some([procuring_entity, tenderers, items]) =
-                    fields(tender, ["procuringEntity", "tenderers", "items"], serde)
+                    fields(tender, true, ["procuringEntity", "tenderers", "items"], serde)
                 {
                     check_reference(procuring_entity, "procuringEntity", "/tender/procuringEntity", &mut check);
                     if let Some(tenderers) = tenderers {
@@ -332,15 +334,12 @@ pub fn check_release_text(json: &[u8]) -> (ReleaseCheck, ReleaseHead, Option<boo
         }
     }
     if let Some(awards) = awards {
-        check_array_of_objects(awards, "/awards", &mut check);
-        if kind(awards) == Kind::Array {
-            for (i, award) in items(awards).iter().enumerate() {
-                let serde =
-                    |raw| serde_json::from_str::<AwardSkeleton>(raw).ok().map(|a| [a.suppliers.map(RawValue::get)]);
-                let Some([suppliers]) = fields(award, ["suppliers"], serde) else { continue };
-                if let Some(suppliers) = suppliers {
-                    check_array_of_objects(suppliers, &format!("/awards/{i}/suppliers"), &mut check);
-                }
+        let awards = check_array_of_objects(awards, "/awards", &mut check);
+        for (i, award) in awards.iter().enumerate() {
+            let serde = |raw| serde_json::from_str::<AwardSkeleton>(raw).ok().map(|a| [a.suppliers.map(RawValue::get)]);
+            let Some([suppliers]) = fields(award, true, ["suppliers"], serde) else { continue };
+            if let Some(suppliers) = suppliers {
+                check_array_of_objects(suppliers, &format!("/awards/{i}/suppliers"), &mut check);
             }
         }
     }
@@ -357,15 +356,17 @@ fn is_versioned(candidates: [Option<&str>; 4]) -> bool {
             && items(raw).first().is_some_and(|first| {
                 let serde =
                     |raw| serde_json::from_str::<VersionedValue>(raw).ok().map(|v| [v.release_id.map(RawValue::get)]);
-                matches!(fields(first, ["releaseID"], serde), Some([Some(_)]))
+                matches!(fields(first, true, ["releaseID"], serde), Some([Some(_)]))
             })
     })
 }
 
-fn check_array_of_objects(raw: &str, pointer: &str, check: &mut ReleaseCheck) {
+/// Checks that `raw` is an array of objects (or null); returns its items, if it is an array.
+fn check_array_of_objects<'a>(raw: &'a str, pointer: &str, check: &mut ReleaseCheck) -> Vec<&'a str> {
     match kind(raw) {
         Kind::Array => {
-            for (i, item) in items(raw).iter().enumerate() {
+            let items = items(raw);
+            for (i, item) in items.iter().enumerate() {
                 if kind(item) != Kind::Object {
                     check.problems.push(Problem::new(
                         format!("{pointer}/{i}"),
@@ -373,23 +374,22 @@ fn check_array_of_objects(raw: &str, pointer: &str, check: &mut ReleaseCheck) {
                     ));
                 }
             }
+            return items;
         }
         Kind::Null => {}
         other => check.problems.push(Problem::new(pointer, format!("must be an array, found {}", kind_name(other)))),
     }
+    Vec::new()
 }
 
 fn check_objects_with_ids(raw: &str, pointer: &str, what: &str, check: &mut ReleaseCheck) {
-    check_array_of_objects(raw, pointer, check);
-    if kind(raw) != Kind::Array {
-        return;
-    }
-    for (i, item) in items(raw).iter().enumerate() {
+    let items = check_array_of_objects(raw, pointer, check);
+    for (i, item) in items.iter().enumerate() {
         if kind(item) != Kind::Object {
             continue;
         }
         let serde = |raw| serde_json::from_str::<WithId>(raw).ok().map(|w| [w.id.map(RawValue::get)]);
-        let id = fields(item, ["id"], serde).and_then(|[id]| id);
+        let id = fields(item, true, ["id"], serde).and_then(|[id]| id);
         match id.map(|raw| (kind(raw), raw)) {
             Some((Kind::String, raw)) if raw != "\"\"" => {}
             Some((Kind::Number, _)) => {}
