@@ -7,7 +7,7 @@ use std::time::Instant;
 use openreg_model::{check_release_json, Merger, ReleaseCheck, ReleaseHead};
 use openreg_store::{
     hash64, time::now_rfc3339, Added, Batch, Checkpoint, CompileSummary, PackageVersion, QuarantineEntry, Store,
-    StoreError,
+    StoreError, IN_FLIGHT,
 };
 use serde::Serialize;
 
@@ -98,16 +98,17 @@ struct Run<'a> {
     batch: Batch,
     checkpoint: Checkpoint,
     summary: IngestSummary,
-    /// The thread that commits batches while the next one fills, when there is one.
+    /// The threads that compile and commit batches while the next one fills, when there are some.
     committer: Option<Committer>,
 }
 
-/// The far end of the committing thread: one batch at a time is handed over, and the next one is
-/// handed over only once it is acknowledged (the store's [`Store::batch_after`] relies on this).
+/// The near end of the threads that compile and commit batches, in the order they are handed over.
+/// Each batch handed over is answered once, when it is applied (or has failed). No more than
+/// [`IN_FLIGHT`] batches are unanswered at a time: the store's [`Store::batch_after`] relies on it.
 struct Committer {
     jobs: SyncSender<(Batch, Checkpoint)>,
     done: Receiver<Result<CompileSummary, StoreError>>,
-    in_flight: bool,
+    in_flight: usize,
 }
 
 impl Run<'_> {
@@ -121,17 +122,18 @@ impl Run<'_> {
         self.checkpoint.releases_new += self.batch.releases_new;
         self.checkpoint.releases_duplicate = self.summary.releases_duplicate;
         self.checkpoint.quarantined = self.summary.quarantined;
-        if self.committer.is_some() {
-            self.wait_for_commit()?;
+        if let Some(committer) = &self.committer {
+            if committer.in_flight >= IN_FLIGHT {
+                self.wait_for_commit()?;
+            }
             let next = self.store.batch_after(&mut self.batch);
             let batch = std::mem::replace(&mut self.batch, next);
             let committer = self.committer.as_mut().expect("checked above");
+            committer.in_flight += 1;
             if committer.jobs.send((batch, self.checkpoint.clone())).is_err() {
-                // The committer stopped on an error: it is waiting in `done`.
-                committer.in_flight = true;
-                return self.wait_for_commit();
+                // The committing threads stopped on an error, which waits in `done`.
+                return self.wait_for_all();
             }
-            committer.in_flight = true;
         } else {
             let batch = std::mem::replace(&mut self.batch, self.store.batch());
             let compiled = self.store.commit_compiling(batch, &self.checkpoint, self.options.rules.as_ref())?;
@@ -141,18 +143,30 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Waits until the batch handed to the committer (if any) is applied.
+    /// Waits until the oldest batch handed over (if any) is applied.
     fn wait_for_commit(&mut self) -> Result<(), StoreError> {
-        let Some(committer) = self.committer.as_mut().filter(|c| c.in_flight) else { return Ok(()) };
-        committer.in_flight = false;
-        let compiled = committer.done.recv().expect("the committer answers every batch")?;
+        let Some(committer) = self.committer.as_mut().filter(|c| c.in_flight > 0) else { return Ok(()) };
+        committer.in_flight -= 1;
+        // A thread that stopped on an error drops its sender: that answers the batches after it.
+        let compiled = committer.done.recv().unwrap_or(Ok(CompileSummary::default()))?;
         self.add_compiled(&compiled);
         Ok(())
     }
 
-    /// Commits what is left (unless storing failed) and stops committing on another thread.
+    /// Waits until every batch handed over is applied; the first error, if any, is the answer.
+    fn wait_for_all(&mut self) -> Result<(), StoreError> {
+        let mut result = Ok(());
+        while self.committer.as_ref().is_some_and(|c| c.in_flight > 0) {
+            if let Err(e) = self.wait_for_commit() {
+                result = result.and(Err(e));
+            }
+        }
+        result
+    }
+
+    /// Commits what is left (unless storing failed) and stops committing on other threads.
     fn finish_committer(&mut self, failed: bool) -> Result<(), StoreError> {
-        let result = if failed { self.wait_for_commit() } else { self.commit().and_then(|()| self.wait_for_commit()) };
+        let result = if failed { self.wait_for_all() } else { self.commit().and(self.wait_for_all()) };
         self.committer = None;
         if self.batch.is_empty() {
             // Everything handed over is applied: nothing is pending any more.
@@ -316,18 +330,35 @@ pub fn ingest_ocds(
         per_source.gzip = opened.gzip;
         let mut last_report = 0u64;
         let mut failure: Option<StoreError> = None;
-        // Three threads: one reads and checks releases, one gathers them into batches, and one
-        // compiles and commits each batch while the next one fills, so that parsing, compiling and
-        // writing overlap.
+        // Four threads: one reads and checks releases, one gathers them into batches, one compiles
+        // each batch's new ocids, and one applies each batch, so that parsing, compiling and writing
+        // overlap: a batch fills while the one before is compiled and the one before that applied.
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(CHANNEL_CHUNKS);
         let (jobs, batches) = std::sync::mpsc::sync_channel::<(Batch, Checkpoint)>(0);
+        let (compiled_sender, compiled) = std::sync::mpsc::sync_channel(0);
         let (done_sender, done) = std::sync::mpsc::channel();
-        run.committer = Some(Committer { jobs, done, in_flight: false });
+        run.committer = Some(Committer { jobs, done, in_flight: 0 });
         let rules = options.rules.as_ref();
         let detected = std::thread::scope(|scope| {
+            let failed_sender = done_sender.clone();
             scope.spawn(move || {
-                for (batch, checkpoint) in batches {
-                    let result = store.commit_compiling(batch, &checkpoint, rules);
+                for (mut batch, checkpoint) in batches {
+                    match store.compile_batch(&mut batch, rules) {
+                        Ok(summary) => {
+                            if compiled_sender.send((batch, checkpoint, summary)).is_err() {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            let _ = failed_sender.send(Err(e));
+                            break;
+                        }
+                    }
+                }
+            });
+            scope.spawn(move || {
+                for (batch, checkpoint, summary) in compiled {
+                    let result = store.commit(batch, &checkpoint).map(|()| summary);
                     let failed = result.is_err();
                     if done_sender.send(result).is_err() || failed {
                         break;

@@ -64,8 +64,8 @@ pub struct Batch {
     pub bytes: usize,
     /// The ocids with releases in this batch, and whether the store held releases of theirs before.
     ocids: HashMap<String, Fresh, FastHash>,
-    /// What the batch before this one writes, while it may not be applied yet.
-    unapplied: Option<Arc<Unapplied>>,
+    /// What the batches before this one write, while they may not be applied yet.
+    unapplied: Vec<Arc<Unapplied>>,
 }
 
 /// An ocid's releases in a batch.
@@ -74,6 +74,8 @@ enum Fresh {
     /// here are known: it compiles at commit, from these texts (in arrival order), in the same
     /// atomic write as its releases, without reading them back.
     Compile { releases: Vec<FreshRelease> },
+    /// Compiled from those texts already (see [`Store::compile_batch`]).
+    Compiled,
     /// It goes through its dirty marker: compiled from the store after reading.
     Marked,
 }
@@ -181,6 +183,10 @@ pub struct Store {
     rules_1_0: Merger,
 }
 
+/// How many batches may be handed over for commit, and not yet applied, while the next one fills
+/// (see [`Store::batch_after`]): one being compiled while the one before it is applied.
+pub const IN_FLIGHT: usize = 2;
+
 /// How much memory sled may use for its page cache: the ingest's memory must stay flat and small.
 /// sled's real use is several times this (its issue #1036); 16 MB kept a 1 GB ingest at 216 MB
 /// peak RSS, against 278 MB with 64 MB, at the same speed.
@@ -211,21 +217,28 @@ impl Store {
             releases_duplicate: 0,
             bytes: 0,
             ocids: HashMap::default(),
-            unapplied: None,
+            unapplied: Vec::new(),
         }
     }
 
-    /// A new batch to fill while `previous` is being committed (on another thread, say). Until the
-    /// next batch is handed over, `previous` must be committed before any other.
+    /// A new batch to fill while `previous` (and the [`IN_FLIGHT`] - 1 batches handed over before it)
+    /// are being committed, on other threads, in the order they were made. Before the new batch
+    /// receives its first release, every batch older than those must be applied.
     pub fn batch_after(&self, previous: &mut Batch) -> Batch {
-        let unapplied =
-            Unapplied { keys: std::mem::take(&mut previous.keys), ocids: previous.ocids.keys().cloned().collect() };
-        Batch { unapplied: Some(Arc::new(unapplied)), ..self.batch() }
+        let mut unapplied = previous.unapplied.clone();
+        unapplied.push(Arc::new(Unapplied {
+            keys: std::mem::take(&mut previous.keys),
+            ocids: previous.ocids.keys().cloned().collect(),
+        }));
+        if unapplied.len() > IN_FLIGHT {
+            unapplied.remove(0);
+        }
+        Batch { unapplied, ..self.batch() }
     }
 
-    /// Whether the store (or the batch before, not applied yet) holds any release of `ocid`.
+    /// Whether the store (or a batch before, not applied yet) holds any release of `ocid`.
     fn has_releases(&self, batch: &Batch, ocid: &str) -> Result<bool> {
-        if batch.unapplied.as_ref().is_some_and(|u| u.ocids.contains(ocid)) {
+        if batch.unapplied.iter().any(|u| u.ocids.contains(ocid)) {
             return Ok(true);
         }
         let prefix = release_prefix(ocid);
@@ -269,7 +282,7 @@ impl Store {
             return Ok(Added::Duplicate);
         }
         let stored_before = match batch.ocids.get(ocid) {
-            Some(Fresh::Compile { .. }) => false,
+            Some(Fresh::Compile { .. } | Fresh::Compiled) => false,
             Some(Fresh::Marked) => true,
             None => {
                 let stored = self.has_releases(batch, ocid)?;
@@ -281,9 +294,7 @@ impl Store {
             }
         };
         // Only an ocid the store already held releases of can hold this one.
-        if stored_before
-            && (batch.unapplied.as_ref().is_some_and(|u| u.keys.contains(&key)) || self.db.contains_key(&key)?)
-        {
+        if stored_before && (batch.unapplied.iter().any(|u| u.keys.contains(&key)) || self.db.contains_key(&key)?) {
             batch.releases_duplicate += 1;
             return Ok(Added::Duplicate);
         }
@@ -360,30 +371,48 @@ impl Store {
         Ok(())
     }
 
-    /// Applies a batch atomically and makes it durable; only then is it acknowledged.
+    /// Applies a batch atomically and makes it durable; only then is it acknowledged. Ocids the
+    /// batch could have compiled (see [`Store::compile_batch`]) but has not are marked for compiling.
     pub fn commit(&self, batch: Batch, checkpoint: &Checkpoint) -> Result<()> {
-        self.commit_compiling(batch, checkpoint, None).map(|_| ())
+        let mut writes = batch.batch;
+        for (ocid, fresh) in &batch.ocids {
+            if let Fresh::Compile { .. } = fresh {
+                writes.insert(ocid_key(DIRTY, ocid), &[][..]);
+            }
+        }
+        writes.insert(meta_key("seq"), &self.next_seq.load(Ordering::Relaxed).to_be_bytes()[..]);
+        writes.insert(meta_key("checkpoint"), serde_json::to_vec(checkpoint)?);
+        self.db.apply_batch(writes)?;
+        self.db.flush()?;
+        Ok(())
     }
 
-    /// Like [`Store::commit`], first compiling the ocids that are new to the store from the texts of
-    /// their releases in the batch, so that their records are written with their releases.
-    /// `rules` overrides the rules chosen from each package's OCDS version.
+    /// [`Store::compile_batch`], then [`Store::commit`].
     pub fn commit_compiling(
         &self,
-        batch: Batch,
+        mut batch: Batch,
         checkpoint: &Checkpoint,
         rules: Option<&Merger>,
     ) -> Result<CompileSummary> {
-        let mut writes = batch.batch;
+        let summary = self.compile_batch(&mut batch, rules)?;
+        self.commit(batch, checkpoint)?;
+        Ok(summary)
+    }
+
+    /// Compiles the ocids new to the store from the texts of their releases in the batch, so that
+    /// their records are written with their releases, in the same atomic write. This reads nothing
+    /// from the store: it can run while earlier batches are applied. `rules` overrides the rules
+    /// chosen from each package's OCDS version.
+    pub fn compile_batch(&self, batch: &mut Batch, rules: Option<&Merger>) -> Result<CompileSummary> {
         let mut summary = CompileSummary::default();
-        let fresh: Vec<(String, Vec<FreshRelease>)> = batch
-            .ocids
-            .into_iter()
-            .filter_map(|(ocid, fresh)| match fresh {
-                Fresh::Compile { releases } => Some((ocid, releases)),
-                Fresh::Marked => None,
-            })
-            .collect();
+        let mut fresh: Vec<(String, Vec<FreshRelease>)> = Vec::new();
+        for (ocid, state) in batch.ocids.iter_mut() {
+            if let Fresh::Compile { .. } = state {
+                let Fresh::Compile { releases } = std::mem::replace(state, Fresh::Compiled) else { unreachable!() };
+                fresh.push((ocid.clone(), releases));
+            }
+        }
+        let writes = &mut batch.batch;
         // Ocids compile independently: share them among the machine's cores.
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
         let chunk = fresh.len().div_ceil(workers).max(64);
@@ -414,17 +443,13 @@ impl Store {
             let (outcomes, part) = result?;
             for outcome in outcomes {
                 // The store held no release of this ocid, so it holds no warnings of it to remove either.
-                outcome.write(ocids.next().expect("one outcome per ocid"), false, &mut writes);
+                outcome.write(ocids.next().expect("one outcome per ocid"), false, writes);
             }
             summary.records_compiled += part.records_compiled;
             summary.records_from_publisher += part.records_from_publisher;
             summary.records_not_compiled += part.records_not_compiled;
             summary.warnings += part.warnings;
         }
-        writes.insert(meta_key("seq"), &self.next_seq.load(Ordering::Relaxed).to_be_bytes()[..]);
-        writes.insert(meta_key("checkpoint"), serde_json::to_vec(checkpoint)?);
-        self.db.apply_batch(writes)?;
-        self.db.flush()?;
         Ok(summary)
     }
 

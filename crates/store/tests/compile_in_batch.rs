@@ -71,26 +71,44 @@ fn records_do_not_depend_on_how_releases_are_batched() {
     }
 }
 
-/// A release repeated in the batch after its own, before that batch is applied, is still a duplicate.
+/// A release repeated in a batch made while the batches before it are not applied yet is still a
+/// duplicate, and a new release of an ocid they hold waits for its marker.
 #[test]
-fn duplicates_in_the_batch_being_applied_are_found() {
+fn duplicates_in_the_batches_being_applied_are_found() {
+    assert_eq!(openreg_store::IN_FLIGHT, 2, "this test hands over two batches before applying");
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let mut first = store.batch();
     add(&store, &mut first, release("ocds-b-1", 1, 10), PackageVersion::Ocds1_1);
     let mut second = store.batch_after(&mut first);
-    add(&store, &mut second, release("ocds-b-1", 1, 10), PackageVersion::Ocds1_1);
-    add(&store, &mut second, release("ocds-b-1", 2, 20), PackageVersion::Ocds1_1);
-    assert_eq!((second.releases_new, second.releases_duplicate), (1, 1));
-    store.commit_compiling(first, &Checkpoint::default(), None).unwrap();
-    store.commit_compiling(second, &Checkpoint::default(), None).unwrap();
-    // The second release came to an ocid with stored releases: it waits for its marker.
+    add(&store, &mut second, release("ocds-b-2", 1, 10), PackageVersion::Ocds1_1);
+    let mut third = store.batch_after(&mut second);
+    add(&store, &mut third, release("ocds-b-1", 1, 10), PackageVersion::Ocds1_1);
+    add(&store, &mut third, release("ocds-b-2", 1, 10), PackageVersion::Ocds1_1);
+    add(&store, &mut third, release("ocds-b-1", 2, 20), PackageVersion::Ocds1_1);
+    assert_eq!((third.releases_new, third.releases_duplicate), (1, 2));
+    for batch in [first, second, third] {
+        store.commit_compiling(batch, &Checkpoint::default(), None).unwrap();
+    }
+    // The new release came to an ocid with stored releases: it waits for its marker.
     assert_eq!(store.dirty_count(), 1);
     store.compile_pending(None, &mut |_| {}).unwrap();
     let records = compiled(&store);
     let record: serde_json::Value = serde_json::from_slice(&records[0].2).unwrap();
     assert_eq!(record["tender"]["value"]["amount"], 20);
     assert_eq!(record["tender"]["items"].as_array().unwrap().len(), 2);
+}
+
+/// A batch committed without compiling marks its new ocids instead: no record is ever lost.
+#[test]
+fn a_batch_committed_without_compiling_marks_its_ocids() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut batch = store.batch();
+    add(&store, &mut batch, release("ocds-d-1", 1, 10), PackageVersion::Ocds1_1);
+    store.commit(batch, &Checkpoint::default()).unwrap();
+    assert_eq!(store.dirty_count(), 1);
+    assert_eq!(store.compile_pending(None, &mut |_| {}).unwrap().records_compiled, 1);
 }
 
 /// Releases of an OCDS 1.0 package compile with the 1.0 rules when the package says so up front,
