@@ -73,7 +73,8 @@ pub struct IngestSummary {
     pub batches: u64,
     pub bytes_read: u64,
     pub seconds: f64,
-    /// Of `seconds`, the time spent compiling records.
+    /// Of `seconds`, the time spent compiling records after reading: those of ocids that had
+    /// releases stored before (an ocid new to the store compiles with its batch, while reading goes on).
     pub compile_seconds: f64,
 }
 
