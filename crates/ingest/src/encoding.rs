@@ -141,40 +141,43 @@ impl<R: Read> Utf8Reader<R> {
                     }
                 }
             }
-            Mode::Utf8Forced | Mode::Utf8Probe => match std::str::from_utf8(bytes) {
-                Ok(text) => {
-                    if !self.seen_non_ascii && !text.is_ascii() {
-                        self.seen_non_ascii = true;
-                        self.detected = Detected::Utf8;
+            // The fast check first; only text that fails it is looked at again, for where and how.
+            Mode::Utf8Forced | Mode::Utf8Probe => {
+                match simdutf8::basic::from_utf8(bytes).or_else(|_| std::str::from_utf8(bytes)) {
+                    Ok(text) => {
+                        if !self.seen_non_ascii && !text.is_ascii() {
+                            self.seen_non_ascii = true;
+                            self.detected = Detected::Utf8;
+                        }
+                        self.out.extend_from_slice(bytes);
                     }
-                    self.out.extend_from_slice(bytes);
-                }
-                Err(e) if e.error_len().is_none() && !at_end => {
-                    // A sequence cut by the read: keep its bytes for the next one.
-                    let valid = e.valid_up_to();
-                    self.decode(&bytes[..valid], false);
-                    self.carry.extend_from_slice(&bytes[valid..]);
-                }
-                Err(e) => {
-                    let valid = e.valid_up_to();
-                    if self.mode == Mode::Utf8Forced {
-                        // Forced UTF-8: replace what is not, as lossy decoding does.
-                        self.out.extend_from_slice(String::from_utf8_lossy(bytes).as_bytes());
-                        return;
+                    Err(e) if e.error_len().is_none() && !at_end => {
+                        // A sequence cut by the read: keep its bytes for the next one.
+                        let valid = e.valid_up_to();
+                        self.decode(&bytes[..valid], false);
+                        self.carry.extend_from_slice(&bytes[valid..]);
                     }
-                    if self.seen_non_ascii {
-                        self.detected = Detected::Mixed;
-                        self.out.extend_from_slice(&bytes[..valid]);
-                        self.mode = Mode::SingleByte { windows: true };
-                        self.decode(&bytes[valid..], at_end);
-                    } else {
-                        // Nothing but ASCII went out before this read: the whole read is Windows-1252.
-                        self.detected = Detected::Windows1252;
-                        self.mode = Mode::SingleByte { windows: true };
-                        self.decode(bytes, at_end);
+                    Err(e) => {
+                        let valid = e.valid_up_to();
+                        if self.mode == Mode::Utf8Forced {
+                            // Forced UTF-8: replace what is not, as lossy decoding does.
+                            self.out.extend_from_slice(String::from_utf8_lossy(bytes).as_bytes());
+                            return;
+                        }
+                        if self.seen_non_ascii {
+                            self.detected = Detected::Mixed;
+                            self.out.extend_from_slice(&bytes[..valid]);
+                            self.mode = Mode::SingleByte { windows: true };
+                            self.decode(&bytes[valid..], at_end);
+                        } else {
+                            // Nothing but ASCII went out before this read: the whole read is Windows-1252.
+                            self.detected = Detected::Windows1252;
+                            self.mode = Mode::SingleByte { windows: true };
+                            self.decode(bytes, at_end);
+                        }
                     }
                 }
-            },
+            }
         }
     }
 }

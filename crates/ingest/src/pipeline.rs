@@ -1,11 +1,13 @@
 //! The OCDS ingest: read every input, check each release, store the good ones in atomic batches,
 //! quarantine the rest, and compile the records that changed.
 
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::Instant;
 
 use openreg_model::{check_release_json, Merger, ReleaseCheck, ReleaseHead};
 use openreg_store::{
-    hash64, time::now_rfc3339, Added, Batch, Checkpoint, CompileSummary, QuarantineEntry, Store, StoreError,
+    hash64, time::now_rfc3339, Added, Batch, Checkpoint, CompileSummary, PackageVersion, QuarantineEntry, Store,
+    StoreError, IN_FLIGHT,
 };
 use serde::Serialize;
 
@@ -71,7 +73,8 @@ pub struct IngestSummary {
     pub batches: u64,
     pub bytes_read: u64,
     pub seconds: f64,
-    /// Of `seconds`, the time spent compiling records.
+    /// Of `seconds`, the time spent compiling records after reading: those of ocids that had
+    /// releases stored before (an ocid new to the store compiles with its batch, while reading goes on).
     pub compile_seconds: f64,
 }
 
@@ -96,6 +99,17 @@ struct Run<'a> {
     batch: Batch,
     checkpoint: Checkpoint,
     summary: IngestSummary,
+    /// The threads that compile and commit batches while the next one fills, when there are some.
+    committer: Option<Committer>,
+}
+
+/// The near end of the threads that compile and commit batches, in the order they are handed over.
+/// Each batch handed over is answered once, when it is applied (or has failed). No more than
+/// [`IN_FLIGHT`] batches are unanswered at a time: the store's [`Store::batch_after`] relies on it.
+struct Committer {
+    jobs: SyncSender<(Batch, Checkpoint)>,
+    done: Receiver<Result<CompileSummary, StoreError>>,
+    in_flight: usize,
 }
 
 impl Run<'_> {
@@ -104,15 +118,70 @@ impl Run<'_> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::replace(&mut self.batch, self.store.batch());
-        self.summary.releases_stored += batch.releases_new;
+        self.summary.releases_stored += self.batch.releases_new;
         self.checkpoint.batches += 1;
-        self.checkpoint.releases_new += batch.releases_new;
+        self.checkpoint.releases_new += self.batch.releases_new;
         self.checkpoint.releases_duplicate = self.summary.releases_duplicate;
         self.checkpoint.quarantined = self.summary.quarantined;
-        self.store.commit(batch, &self.checkpoint)?;
+        if let Some(committer) = &self.committer {
+            if committer.in_flight >= IN_FLIGHT {
+                self.wait_for_commit()?;
+            }
+            let next = self.store.batch_after(&mut self.batch);
+            let batch = std::mem::replace(&mut self.batch, next);
+            let committer = self.committer.as_mut().expect("checked above");
+            committer.in_flight += 1;
+            if committer.jobs.send((batch, self.checkpoint.clone())).is_err() {
+                // The committing threads stopped on an error, which waits in `done`.
+                return self.wait_for_all();
+            }
+        } else {
+            let batch = std::mem::replace(&mut self.batch, self.store.batch());
+            let compiled = self.store.commit_compiling(batch, &self.checkpoint, self.options.rules.as_ref())?;
+            self.add_compiled(&compiled);
+        }
         self.summary.batches += 1;
         Ok(())
+    }
+
+    /// Waits until the oldest batch handed over (if any) is applied.
+    fn wait_for_commit(&mut self) -> Result<(), StoreError> {
+        let Some(committer) = self.committer.as_mut().filter(|c| c.in_flight > 0) else { return Ok(()) };
+        committer.in_flight -= 1;
+        // A thread that stopped on an error drops its sender: that answers the batches after it.
+        let compiled = committer.done.recv().unwrap_or(Ok(CompileSummary::default()))?;
+        self.add_compiled(&compiled);
+        Ok(())
+    }
+
+    /// Waits until every batch handed over is applied; the first error, if any, is the answer.
+    fn wait_for_all(&mut self) -> Result<(), StoreError> {
+        let mut result = Ok(());
+        while self.committer.as_ref().is_some_and(|c| c.in_flight > 0) {
+            if let Err(e) = self.wait_for_commit() {
+                result = result.and(Err(e));
+            }
+        }
+        result
+    }
+
+    /// Commits what is left (unless storing failed) and stops committing on other threads.
+    fn finish_committer(&mut self, failed: bool) -> Result<(), StoreError> {
+        let result = if failed { self.wait_for_all() } else { self.commit().and(self.wait_for_all()) };
+        self.committer = None;
+        if self.batch.is_empty() {
+            // Everything handed over is applied: nothing is pending any more.
+            self.batch = self.store.batch();
+        }
+        result
+    }
+
+    fn add_compiled(&mut self, compiled: &CompileSummary) {
+        let total = &mut self.summary.compile;
+        total.records_compiled += compiled.records_compiled;
+        total.records_from_publisher += compiled.records_from_publisher;
+        total.records_not_compiled += compiled.records_not_compiled;
+        total.warnings += compiled.warnings;
     }
 
     fn quarantine(
@@ -140,7 +209,7 @@ impl Run<'_> {
     fn item(&mut self, source: &str, prepared: Prepared, per_source: &mut SourceSummary) -> Result<(), StoreError> {
         let Prepared { item, check } = prepared;
         match item {
-            Item::Release { json, at, pointer, container } => {
+            Item::Release { json, at, pointer, container, package_1_0, .. } => {
                 per_source.releases_read += 1;
                 self.summary.releases_read += 1;
                 let (check, head) = check.unwrap_or_else(|| check_release_json(&json));
@@ -158,11 +227,23 @@ impl Run<'_> {
                     return self.quarantine(source, at, pointer, reason, raw);
                 }
                 self.summary.release_warnings += check.warnings.len() as u64;
+                let version = match package_1_0 {
+                    Some(true) => PackageVersion::Ocds1_0,
+                    Some(false) => PackageVersion::Ocds1_1,
+                    None => PackageVersion::Unknown,
+                };
                 let container = container.map(|c| container_key(source, c));
                 let ocid = head.ocid.as_deref().unwrap_or_default();
                 let date = head.date.as_deref().unwrap_or_default();
-                if self.store.add_release_json(&mut self.batch, ocid, date, &json, container, &check.warnings)?
-                    == Added::New
+                if self.store.add_release_json(
+                    &mut self.batch,
+                    ocid,
+                    date,
+                    json,
+                    container,
+                    version,
+                    &check.warnings,
+                )? == Added::New
                     && self.batch.bytes >= self.options.batch_bytes
                 {
                     self.commit()?;
@@ -232,6 +313,7 @@ pub fn ingest_ocds(
             ..Checkpoint::default()
         },
         summary: IngestSummary::default(),
+        committer: None,
     };
     for input in inputs {
         let source = input.name();
@@ -249,16 +331,49 @@ pub fn ingest_ocds(
         per_source.gzip = opened.gzip;
         let mut last_report = 0u64;
         let mut failure: Option<StoreError> = None;
-        // Two threads: one reads and checks releases, the other stores them, so that parsing and
-        // writing overlap.
+        // Four threads: one reads and checks releases, one gathers them into batches, one compiles
+        // each batch's new ocids, and one applies each batch, so that parsing, compiling and writing
+        // overlap: a batch fills while the one before is compiled and the one before that applied.
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(CHANNEL_CHUNKS);
+        let (jobs, batches) = std::sync::mpsc::sync_channel::<(Batch, Checkpoint)>(0);
+        let (compiled_sender, compiled) = std::sync::mpsc::sync_channel(0);
+        let (done_sender, done) = std::sync::mpsc::channel();
+        run.committer = Some(Committer { jobs, done, in_flight: 0 });
+        let rules = options.rules.as_ref();
         let detected = std::thread::scope(|scope| {
+            let failed_sender = done_sender.clone();
+            scope.spawn(move || {
+                for (mut batch, checkpoint) in batches {
+                    match store.compile_batch(&mut batch, rules) {
+                        Ok(summary) => {
+                            if compiled_sender.send((batch, checkpoint, summary)).is_err() {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            let _ = failed_sender.send(Err(e));
+                            break;
+                        }
+                    }
+                }
+            });
+            scope.spawn(move || {
+                for (batch, checkpoint, summary) in compiled {
+                    let result = store.commit(batch, &checkpoint).map(|()| summary);
+                    let failed = result.is_err();
+                    if done_sender.send(result).is_err() || failed {
+                        break;
+                    }
+                }
+            });
             let reader = scope.spawn(move || {
                 let mut reader = opened.reader;
                 let mut chunk = Vec::with_capacity(CHUNK);
-                let _ = read_ocds(&mut reader, &mut |item| {
-                    let check = match &item {
-                        Item::Release { json, .. } => Some(check_release_json(json)),
+                let _ = read_ocds(&mut reader, &mut |mut item| {
+                    let check = match &mut item {
+                        Item::Release { json, checked, .. } => {
+                            Some(checked.take().unwrap_or_else(|| check_release_json(json)))
+                        }
                         _ => None,
                     };
                     chunk.push(Prepared { item, check });
@@ -293,6 +408,9 @@ pub fn ingest_ocds(
             }
             // Stops the reader if storing failed.
             drop(receiver);
+            if let Err(e) = run.finish_committer(failure.is_some()) {
+                failure.get_or_insert(e);
+            }
             reader.join().expect("the reader thread does not panic")
         });
         per_source.encoding = match detected {

@@ -4,6 +4,7 @@
 
 use std::io::Read;
 
+use openreg_model::{check_release_text, ReleaseCheck, ReleaseHead};
 use serde_json::{Map, Value};
 
 use crate::scan::{minify_into, Position, ScanError, Scanner};
@@ -48,7 +49,19 @@ fn to_json(value: &Value) -> Vec<u8> {
 pub enum Item {
     /// A full release, from a package, a record or on its own: its JSON text, as written but for
     /// the white space between tokens.
-    Release { json: Vec<u8>, at: Position, pointer: String, container: Option<u64> },
+    Release {
+        json: Vec<u8>,
+        at: Position,
+        pointer: String,
+        container: Option<u64>,
+        /// Whether the release's package is OCDS 1.0 (it has no `version`), when that is known as the
+        /// release is read: a package that gives `version` before its releases, one read whole, or
+        /// none (a release on its own is not 1.0). `None` until the end of the package says (see
+        /// [`Item::ContainerEnd`]).
+        package_1_0: Option<bool>,
+        /// The release's check, when the reader made it already (to tell a linked release apart).
+        checked: Option<(ReleaseCheck, ReleaseHead)>,
+    },
     /// What a record adds beyond its full releases: releases given only as links, and the
     /// publisher's compiled release, which is all there is of such a record.
     LinkedRecord {
@@ -243,7 +256,14 @@ impl<R: Read, E> Reader<'_, R, E> {
                     if head.is_release() {
                         let mut json = Vec::new();
                         minify_into(&line, &mut json);
-                        self.emit(Item::Release { json, at, pointer: String::new(), container: None })?;
+                        self.emit(Item::Release {
+                            json,
+                            at,
+                            pointer: String::new(),
+                            container: None,
+                            package_1_0: Some(false),
+                            checked: None,
+                        })?;
                         continue;
                     }
                 }
@@ -279,29 +299,34 @@ impl<R: Read, E> Reader<'_, R, E> {
         if let (Some(Value::Array(_)), false) = (object.get("releases"), has_ocid) {
             let container = self.next_container();
             let Some(Value::Array(releases)) = object.remove("releases") else { unreachable!() };
+            let is_1_0 = !object.contains_key("version");
             for (i, release) in releases.into_iter().enumerate() {
-                self.package_release(release, at, format!("{pointer}/releases/{i}"), container)?;
+                self.package_release(release, at, format!("{pointer}/releases/{i}"), container, is_1_0)?;
             }
             return self.emit(Item::ContainerEnd { container, kind: ContainerKind::ReleasePackage, metadata: object });
         }
         if let Some(Value::Array(_)) = object.get("records") {
             let container = self.next_container();
             let Some(Value::Array(records)) = object.remove("records") else { unreachable!() };
+            let is_1_0 = Some(!object.contains_key("version"));
             for (i, record) in records.into_iter().enumerate() {
-                self.record(record, at, format!("{pointer}/records/{i}"), container)?;
+                self.record(record, at, format!("{pointer}/records/{i}"), container, is_1_0)?;
             }
             return self.emit(Item::ContainerEnd { container, kind: ContainerKind::RecordPackage, metadata: object });
         }
         if has_ocid && matches!(object.get("releases"), Some(Value::Array(_))) {
             let container = self.next_container();
-            self.record(Value::Object(object), at, pointer, container)?;
+            // A record is never read as OCDS 1.0.
+            self.record(Value::Object(object), at, pointer, container, Some(false))?;
             return self.emit(Item::ContainerEnd { container, kind: ContainerKind::Record, metadata: Map::new() });
         }
         // Something shaped like a release but without its `ocid` still goes on as a release, so that
         // validation can say precisely what is missing.
         let release_like = object.contains_key("id") && (object.contains_key("date") || object.contains_key("tag"));
         if has_ocid || release_like {
-            return self.emit(Item::Release { json: to_json(&Value::Object(object)), at, pointer, container: None });
+            let json = to_json(&Value::Object(object));
+            let package_1_0 = Some(false);
+            return self.emit(Item::Release { json, at, pointer, container: None, package_1_0, checked: None });
         }
         let raw = Value::Object(object).to_string();
         self.bad(
@@ -312,7 +337,14 @@ impl<R: Read, E> Reader<'_, R, E> {
         )
     }
 
-    fn package_release(&mut self, release: Value, at: Position, pointer: String, container: u64) -> Result<(), E> {
+    fn package_release(
+        &mut self,
+        release: Value,
+        at: Position,
+        pointer: String,
+        container: u64,
+        is_1_0: bool,
+    ) -> Result<(), E> {
         if is_linked_release(&release) {
             let raw = release.to_string();
             return self.bad(
@@ -322,11 +354,20 @@ impl<R: Read, E> Reader<'_, R, E> {
                 raw.as_bytes(),
             );
         }
-        self.emit(Item::Release { json: to_json(&release), at, pointer, container: Some(container) })
+        let json = to_json(&release);
+        let (container, package_1_0) = (Some(container), Some(is_1_0));
+        self.emit(Item::Release { json, at, pointer, container, package_1_0, checked: None })
     }
 
     /// A record: full releases go out as releases; linked ones travel with the publisher's compiled release.
-    fn record(&mut self, record: Value, at: Position, pointer: String, container: u64) -> Result<(), E> {
+    fn record(
+        &mut self,
+        record: Value,
+        at: Position,
+        pointer: String,
+        container: u64,
+        package_1_0: Option<bool>,
+    ) -> Result<(), E> {
         let Value::Object(mut record) = record else {
             return self.bad(at, &pointer, "a record must be a JSON object".into(), record.to_string().as_bytes());
         };
@@ -349,6 +390,8 @@ impl<R: Read, E> Reader<'_, R, E> {
                         at,
                         pointer: format!("{pointer}/releases/{i}"),
                         container: Some(container),
+                        package_1_0,
+                        checked: None,
                     })?;
                 }
             }
@@ -462,7 +505,9 @@ impl<R: Read, E> Reader<'_, R, E> {
                 let kind = if key == "records" { ContainerKind::RecordPackage } else { ContainerKind::ReleasePackage };
                 let id = self.next_container();
                 container = Some((id, kind));
-                if let Some(e) = self.stream_items(&key, &pointer, id, &mut linked_in_package)? {
+                // A `version` given before the releases settles the package's OCDS version now.
+                let package_1_0 = metadata.contains_key("version").then_some(false);
+                if let Some(e) = self.stream_items(&key, &pointer, id, package_1_0, &mut linked_in_package)? {
                     sink_error = Some(e);
                 }
             } else {
@@ -538,6 +583,7 @@ impl<R: Read, E> Reader<'_, R, E> {
         key: &str,
         pointer: &str,
         container: u64,
+        package_1_0: Option<bool>,
         linked: &mut Vec<(Value, Position, String)>,
     ) -> Result<Option<E>, Structural> {
         self.scanner.bump();
@@ -556,7 +602,7 @@ impl<R: Read, E> Reader<'_, R, E> {
             let mut bytes = self.capture()?;
             let outcome = if key == "records" {
                 match serde_json::from_slice::<Value>(&bytes) {
-                    Ok(value) => self.record(value, at, item_pointer, container),
+                    Ok(value) => self.record(value, at, item_pointer, container, package_1_0),
                     Err(e) => self.bad(
                         at,
                         &item_pointer,
@@ -566,10 +612,20 @@ impl<R: Read, E> Reader<'_, R, E> {
                 }
             } else {
                 // A release goes on as its (already compact) text. Only something that names a `url`
-                // can be a linked release; the rest is checked on the other thread.
+                // can be a linked release: the release's check tells (it reads the top level anyway),
+                // else a reading of the text's head does. The rest is checked downstream.
                 let maybe_linked = memchr::memmem::find(&bytes, b"\"url\"").is_some();
-                match maybe_linked.then(|| serde_json::from_slice::<Head>(&bytes)) {
-                    Some(Ok(head)) if head.is_linked() => match serde_json::from_slice::<Value>(&bytes) {
+                let mut checked = None;
+                let is_linked = maybe_linked.then(|| {
+                    let (check, head, linked) = check_release_text(&bytes);
+                    checked = Some((check, head));
+                    match linked {
+                        Some(linked) => Ok(linked),
+                        None => serde_json::from_slice::<Head>(&bytes).map(|head| head.is_linked()),
+                    }
+                });
+                match is_linked {
+                    Some(Ok(true)) => match serde_json::from_slice::<Value>(&bytes) {
                         Ok(value) => {
                             linked.push((value, at, item_pointer));
                             Ok(())
@@ -584,7 +640,9 @@ impl<R: Read, E> Reader<'_, R, E> {
                     ),
                     _ => {
                         let json = std::mem::take(&mut bytes);
-                        self.emit(Item::Release { json, at, pointer: item_pointer, container: Some(container) })
+                        let container = Some(container);
+                        let pointer = item_pointer;
+                        self.emit(Item::Release { json, at, pointer, container, package_1_0, checked })
                     }
                 }
             };

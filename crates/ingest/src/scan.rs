@@ -91,7 +91,8 @@ impl<R: Read> Scanner<R> {
 
     fn count_lines(&mut self) {
         if self.line_pos < self.pos {
-            self.line += self.buf[self.line_pos..self.pos].iter().filter(|&&b| b == b'\n').count() as u64;
+            // Every byte of the input passes here once: memchr jumps from newline to newline.
+            self.line += memchr::memchr_iter(b'\n', &self.buf[self.line_pos..self.pos]).count() as u64;
             self.line_pos = self.pos;
         }
     }
@@ -165,7 +166,7 @@ impl<R: Read> Scanner<R> {
             while self.pos < self.len {
                 if in_string {
                     // Jump to the next quote or backslash: most of a release is string content.
-                    match memchr::memchr2(b'"', b'\\', &self.buf[self.pos..self.len]) {
+                    match find_quote_or_backslash(&self.buf[self.pos..self.len]) {
                         None => self.pos = self.len,
                         Some(i) => {
                             let at = self.pos + i;
@@ -280,6 +281,28 @@ impl<R: Read> Scanner<R> {
     }
 }
 
+/// Where the first `"` or `\\` is in `bytes`. Eight bytes at a time: most strings are a few dozen
+/// bytes, too short for a vectorised search to pay for setting itself up.
+#[inline]
+fn find_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let x = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("eight bytes"));
+        let quote = x ^ (ONES * b'"' as u64);
+        let backslash = x ^ (ONES * b'\\' as u64);
+        // The high bit of a byte is set where it is zero (after the xor); a borrow can only mark
+        // bytes after a real match, so the lowest mark is a real one.
+        let found = ((quote.wrapping_sub(ONES) & !quote) | (backslash.wrapping_sub(ONES) & !backslash)) & HIGH;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes[i..].iter().position(|&b| b == b'"' || b == b'\\').map(|j| i + j)
+}
+
 /// Copies JSON text without the white space between tokens (white space inside strings stays).
 pub fn minify_into(src: &[u8], out: &mut Vec<u8>) {
     out.reserve(src.len());
@@ -371,6 +394,21 @@ mod tests {
         s.capture_value(&mut out).unwrap();
         let parsed: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(parsed, serde_json::from_slice::<serde_json::Value>(text).unwrap());
+    }
+
+    #[test]
+    fn quotes_and_backslashes_are_found_wherever_they_are() {
+        for special in [b'"', b'\\'] {
+            for len in 0..20 {
+                for at in 0..=len {
+                    let mut bytes: Vec<u8> = (0..len).map(|i| [0xd0, 0x96, b'!', b'#', b']', 0x7f][i % 6]).collect();
+                    if at < len {
+                        bytes[at] = special;
+                    }
+                    assert_eq!(find_quote_or_backslash(&bytes), (at < len).then_some(at), "{special} at {at} of {len}");
+                }
+            }
+        }
     }
 
     #[test]

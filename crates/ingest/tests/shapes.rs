@@ -235,3 +235,30 @@ fn truncated_and_corrupted_inputs_never_crash() {
         read_bytes(&lines[..cut]);
     }
 }
+
+/// Each release says what its package's `version` makes it, once that is known: a package read whole,
+/// or one that gives `version` before its releases. Otherwise it waits for the package's end.
+#[test]
+fn releases_say_their_package_version_when_it_is_known() {
+    let release = r#"{"ocid":"ocds-v-1","id":"1","date":"2024-01-01T00:00:00Z","tag":["tender"]}"#;
+    let cases = [
+        (format!(r#"{{"version":"1.1","releases":[{release}]}}"#), Some(false)),
+        (format!(r#"{{"releases":[{release}],"version":"1.1"}}"#), None),
+        (format!(r#"{{"uri":"x","releases":[{release}]}}"#), None),
+        // JSON Lines: each package is read whole.
+        (format!("{{\"releases\":[{release}]}}\n{{\"version\":\"1.1\",\"releases\":[{release}]}}\n"), Some(true)),
+        (release.to_string(), Some(false)),
+        (format!(r#"{{"version":"1.1","records":[{{"ocid":"ocds-v-1","releases":[{release}]}}]}}"#), Some(false)),
+    ];
+    for (text, first) in cases {
+        let mut seen = Vec::new();
+        read_ocds::<_, ()>(text.as_bytes(), &mut |item| {
+            if let Item::Release { package_1_0, .. } = item {
+                seen.push(package_1_0);
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen.first().copied(), Some(first), "{text}");
+    }
+}

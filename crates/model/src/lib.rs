@@ -17,5 +17,5 @@ pub mod rules;
 pub use error::{MergeError, SchemaError};
 pub use light::Light;
 pub use merge::{CompiledText, MergeWarning, Merged, Merger};
-pub use release::{check_release, check_release_json, Problem, ReleaseCheck, ReleaseHead};
+pub use release::{check_release, check_release_json, check_release_text, Problem, ReleaseCheck, ReleaseHead};
 pub use rules::MergeRules;

@@ -7,11 +7,9 @@
 //! allocating a path per leaf. The merge reads [`Light`] values and writes JSON text directly, so a
 //! release's fields are never hashed into a map on the way through.
 
-use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
-
-use indexmap::{Equivalent, IndexMap};
 use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::MergeError;
 use crate::light::{write_array, write_str, Light};
@@ -68,7 +66,7 @@ impl Merger {
     }
 
     /// Compiles releases into the compiled release's JSON text.
-    pub fn compile_text(&self, releases: Vec<Light>) -> Result<CompiledText, MergeError> {
+    pub fn compile_text(&self, releases: Vec<Light<'_>>) -> Result<CompiledText, MergeError> {
         let order = sorted(&releases)?;
         let mut releases: Vec<Option<Light>> = releases.into_iter().map(Some).collect();
         let mut state = State::<Light>::default();
@@ -80,7 +78,7 @@ impl Merger {
             let ocid = field("ocid").unwrap_or(Light::Null);
             let date = field("date").unwrap_or(Light::Null);
             let id = format!("{}-{}", python_str_light(&ocid), python_str_light(&date));
-            state.set_root_leaf("id", Light::String(id));
+            state.set_root_leaf("id", Light::String(id.into()));
             state.set_root_leaf("date", date.clone());
             // In OCDS 1.0 `ocid` is marked ocdsOmit, yet a compiled release needs it.
             state.set_root_leaf("ocid", ocid);
@@ -90,7 +88,7 @@ impl Merger {
         let mut json = Vec::with_capacity(4096);
         state.write_root(&mut json, None)?;
         let date = match last_date {
-            Light::String(s) => Some(s),
+            Light::String(s) => Some(s.into_owned()),
             _ => None,
         };
         Ok(CompiledText { json, date, warnings: state.warnings })
@@ -110,7 +108,7 @@ impl Merger {
             let release_id = field("id").unwrap_or(Light::Null);
             let date = field("date").unwrap_or(Light::Null);
             let tag = field("tag").unwrap_or(Light::Null);
-            let mut push = |leaf: &mut Option<Vec<Light>>, value: Light| {
+            let mut push = |leaf: &mut Option<Vec<Light<'static>>>, value: Light<'static>| {
                 let history = leaf.get_or_insert_with(Vec::new);
                 if history.last().and_then(|last| last.get("value")).is_some_and(|last| light_eq(last, &value)) {
                     return;
@@ -147,7 +145,7 @@ fn sorted(releases: &[Light]) -> Result<Vec<usize>, MergeError> {
         match release.get("date") {
             None => return Err(MergeError::MissingDate),
             Some(Light::Null) => return Err(MergeError::NullDate),
-            Some(Light::String(s)) => dates.push(s.as_str()),
+            Some(Light::String(s)) => dates.push(s.as_ref()),
             Some(_) => return Err(MergeError::NonStringDate),
         }
     }
@@ -167,14 +165,14 @@ pub fn python_str(value: &Value) -> String {
     }
 }
 
-fn python_str_light(value: &Light) -> String {
+fn python_str_light<'a>(value: &Light<'a>) -> Cow<'a, str> {
     match value {
         Light::Null => "None".into(),
         Light::Bool(true) => "True".into(),
         Light::Bool(false) => "False".into(),
         Light::String(s) => s.clone(),
         Light::Number(n) => n.clone(),
-        other => other.to_json(),
+        other => other.to_json().into(),
     }
 }
 
@@ -208,77 +206,103 @@ fn light_eq(a: &Light, b: &Light) -> bool {
         _ => a == b,
     }
 }
-/// A step in a flattened path: an object's field, or an array item keyed by its `id`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Part {
-    Field(String),
-    Item(String),
-}
-
-#[derive(Clone, Copy)]
-enum PartRef<'a> {
-    Field(&'a str),
-    Item(&'a str),
-}
-
-impl Hash for Part {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        match self {
-            Part::Field(s) => PartRef::Field(s).hash(state),
-            Part::Item(s) => PartRef::Item(s).hash(state),
-        }
-    }
-}
-
-impl Hash for PartRef<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        match self {
-            PartRef::Field(s) => {
-                state.write_u8(0);
-                s.hash(state)
-            }
-            PartRef::Item(s) => {
-                state.write_u8(1);
-                s.hash(state)
-            }
-        }
-    }
-}
-
-impl Equivalent<Part> for PartRef<'_> {
-    fn equivalent(&self, key: &Part) -> bool {
-        match (self, key) {
-            (PartRef::Field(a), Part::Field(b)) | (PartRef::Item(a), Part::Item(b)) => *a == b,
-            _ => false,
-        }
-    }
-}
-
-impl PartRef<'_> {
-    fn to_owned(self) -> Part {
-        match self {
-            PartRef::Field(s) => Part::Field(s.to_string()),
-            PartRef::Item(s) => Part::Item(s.to_string()),
-        }
-    }
+/// A step in a flattened path: an object's field, or an array item keyed by its `id`. Both borrow
+/// from the releases' text wherever they can.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Part<'a> {
+    Field(Cow<'a, str>),
+    Item(Cow<'a, str>),
 }
 
 /// A node of the flattened release: a leaf value set at this path (if any) and deeper paths.
 #[derive(Debug)]
-struct Node<L> {
+struct Node<'a, L> {
     leaf: Option<L>,
     /// When the leaf was first set and when the node was created, in flattened-key order; the
     /// reference's unflatten behaves differently depending on which came first.
     leaf_seq: u64,
     created_seq: u64,
     /// For array items: the `id` of the object that created the item (`None`: it had none, or null).
-    item_id: Option<Light>,
-    children: IndexMap<Part, Node<L>, FastHash>,
+    item_id: Option<Light<'a>>,
+    children: Children<'a, L>,
 }
 
-impl<L> Node<L> {
-    fn new(seq: u64) -> Node<L> {
-        Node { leaf: None, leaf_seq: u64::MAX, created_seq: seq, item_id: None, children: IndexMap::default() }
+/// A node's children in order of creation. Most nodes have a handful, found fastest by looking
+/// through them; a node with many (a long array) gets an index.
+#[derive(Debug)]
+struct Children<'a, L> {
+    list: Vec<(Part<'a>, Node<'a, L>)>,
+    index: Option<HashMap<Part<'a>, usize, FastHash>>,
+}
+
+/// How many children a node holds before it gets an index.
+const INDEX_FROM: usize = 12;
+
+impl<'a, L> Children<'a, L> {
+    fn position(&self, part: &Part<'a>) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(part).copied(),
+            None => self.list.iter().position(|(p, _)| p == part),
+        }
+    }
+
+    fn push(&mut self, part: Part<'a>, node: Node<'a, L>) -> usize {
+        let at = self.list.len();
+        if let Some(index) = &mut self.index {
+            index.insert(part.clone(), at);
+        } else if at == INDEX_FROM {
+            let mut index = HashMap::with_capacity_and_hasher(2 * INDEX_FROM, FastHash::default());
+            index.extend(self.list.iter().enumerate().map(|(i, (p, _))| (p.clone(), i)));
+            index.insert(part.clone(), at);
+            self.index = Some(index);
+        }
+        self.list.push((part, node));
+        at
+    }
+
+    /// Removes the last child (just created, and left empty).
+    fn pop(&mut self) {
+        if let Some((part, _)) = self.list.pop() {
+            if let Some(index) = &mut self.index {
+                index.remove(&part);
+            }
+        }
+    }
+
+    fn last(&self) -> Option<&(Part<'a>, Node<'a, L>)> {
+        self.list.last()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&Part<'a>, &Node<'a, L>)> {
+        self.list.iter().map(|(p, n)| (p, n))
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &Part<'a>> {
+        self.list.iter().map(|(p, _)| p)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Node<'a, L>> {
+        self.list.iter().map(|(_, n)| n)
+    }
+}
+
+impl<'a, L> Node<'a, L> {
+    fn new(seq: u64) -> Node<'a, L> {
+        Node {
+            leaf: None,
+            leaf_seq: u64::MAX,
+            created_seq: seq,
+            item_id: None,
+            children: Children { list: Vec::new(), index: None },
+        }
     }
 
     fn is_empty(&self) -> bool {
@@ -286,23 +310,23 @@ impl<L> Node<L> {
     }
 }
 
-struct State<L> {
-    root: Node<L>,
+struct State<'a, L> {
+    root: Node<'a, L>,
     seq: u64,
     anonymous_items: u64,
     warnings: Vec<MergeWarning>,
 }
 
-impl<L> Default for State<L> {
+impl<L> Default for State<'_, L> {
     fn default() -> Self {
         State { root: Node::new(0), seq: 1, anonymous_items: 0, warnings: Vec::new() }
     }
 }
 
-impl State<Light> {
-    fn set_root_leaf(&mut self, key: &str, value: Light) {
+impl<'a> State<'a, Light<'a>> {
+    fn set_root_leaf(&mut self, key: &'static str, value: Light<'a>) {
         let seq = self.next_seq();
-        let node = child(&mut self.root, PartRef::Field(key), seq).0;
+        let node = child(&mut self.root, Part::Field(Cow::Borrowed(key)), seq).0;
         if node.leaf.is_none() {
             node.leaf_seq = seq;
         }
@@ -310,7 +334,7 @@ impl State<Light> {
     }
 }
 
-impl<L> State<L> {
+impl<'a, L> State<'a, L> {
     fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
@@ -318,9 +342,9 @@ impl<L> State<L> {
 
     fn merge_release(
         &mut self,
-        release: Vec<(String, Light)>,
+        release: Vec<(Cow<'a, str>, Light<'a>)>,
         rules: &RuleNode,
-        set: &mut dyn FnMut(&mut Option<L>, Light),
+        set: &mut dyn FnMut(&mut Option<L>, Light<'a>),
     ) {
         let mut root = std::mem::replace(&mut self.root, Node::new(0));
         // The reference pops `tag` before flattening (it was not omitWhenMerged before OCDS 1.1.4).
@@ -330,11 +354,11 @@ impl<L> State<L> {
 
     fn merge_object(
         &mut self,
-        node: &mut Node<L>,
-        object: Vec<(String, Light)>,
+        node: &mut Node<'a, L>,
+        object: Vec<(Cow<'a, str>, Light<'a>)>,
         rules: Option<&RuleNode>,
         top: bool,
-        set: &mut dyn FnMut(&mut Option<L>, Light),
+        set: &mut dyn FnMut(&mut Option<L>, Light<'a>),
     ) {
         for (key, value) in object {
             if top && key == "tag" {
@@ -354,7 +378,7 @@ impl<L> State<L> {
             let seq = self.next_seq();
             // The release's own key string moves into the tree: no copy per field.
             let (index, created) = child_index(node, Part::Field(key), seq);
-            let (part, target) = node.children.get_index_mut(index).expect("just found or inserted");
+            let (part, target) = &mut node.children.list[index];
             if whole {
                 if target.leaf.is_none() {
                     target.leaf_seq = seq;
@@ -379,11 +403,11 @@ impl<L> State<L> {
 
     fn merge_items(
         &mut self,
-        node: &mut Node<L>,
-        items: Vec<Light>,
+        node: &mut Node<'a, L>,
+        items: Vec<Light<'a>>,
         rules: Option<&RuleNode>,
         field: &str,
-        set: &mut dyn FnMut(&mut Option<L>, Light),
+        set: &mut dyn FnMut(&mut Option<L>, Light<'a>),
     ) {
         let mut seen = HashSet::with_hasher(FastHash::default());
         for item in items {
@@ -394,7 +418,7 @@ impl<L> State<L> {
                 None => {
                     // An object without `id` is always a new item, never merged with another.
                     self.anonymous_items += 1;
-                    format!("\u{0}anonymous-{}", self.anonymous_items)
+                    Cow::Owned(format!("\u{0}anonymous-{}", self.anonymous_items))
                 }
             };
             if !seen.insert(key.clone()) {
@@ -404,7 +428,7 @@ impl<L> State<L> {
                 });
             }
             let seq = self.next_seq();
-            let (target, created) = child(node, PartRef::Item(&key), seq);
+            let (target, created) = child(node, Part::Item(key), seq);
             if created {
                 target.item_id = id.filter(|id| !id.is_null()).cloned();
             }
@@ -438,7 +462,7 @@ trait LeafValue {
     fn write(&self, out: &mut Vec<u8>);
 }
 
-impl LeafValue for Light {
+impl LeafValue for Light<'_> {
     fn is_removed(&self) -> bool {
         self.is_null()
     }
@@ -447,7 +471,7 @@ impl LeafValue for Light {
     }
 }
 
-impl LeafValue for Vec<Light> {
+impl LeafValue for Vec<Light<'_>> {
     fn is_removed(&self) -> bool {
         false
     }
@@ -456,20 +480,17 @@ impl LeafValue for Vec<Light> {
     }
 }
 
-/// The index of a child, inserted if new, taking an owned key (no copy when it is new).
-fn child_index<L>(node: &mut Node<L>, part: Part, seq: u64) -> (usize, bool) {
-    match node.children.get_index_of(&part) {
+/// The index of a child, inserted if new.
+fn child_index<'a, L>(node: &mut Node<'a, L>, part: Part<'a>, seq: u64) -> (usize, bool) {
+    match node.children.position(&part) {
         Some(index) => (index, false),
-        None => (node.children.insert_full(part, Node::new(seq)).0, true),
+        None => (node.children.push(part, Node::new(seq)), true),
     }
 }
 
-fn child<'n, L>(node: &'n mut Node<L>, part: PartRef<'_>, seq: u64) -> (&'n mut Node<L>, bool) {
-    let (index, created) = match node.children.get_index_of(&part) {
-        Some(index) => (index, false),
-        None => (node.children.insert_full(part.to_owned(), Node::new(seq)).0, true),
-    };
-    (node.children.get_index_mut(index).expect("just found or inserted").1, created)
+fn child<'n, 'a, L>(node: &'n mut Node<'a, L>, part: Part<'a>, seq: u64) -> (&'n mut Node<'a, L>, bool) {
+    let (index, created) = child_index(node, part, seq);
+    (&mut node.children.list[index].1, created)
 }
 
 fn inconsistent(path: &str, earlier: &str, now: &str) -> MergeError {
@@ -493,20 +514,20 @@ impl std::fmt::Display for Path<'_> {
 
 /// Whether a node leaves anything in the merged release: a removed field (a null leaf with nothing
 /// deeper) does not.
-fn renders<L: LeafValue>(node: &Node<L>) -> bool {
+fn renders<L: LeafValue>(node: &Node<'_, L>) -> bool {
     !node.children.is_empty() || node.leaf.as_ref().is_some_and(|leaf| !leaf.is_removed())
 }
 
 /// Writes an object's fields (`"key":value`, comma-separated), leaving out removed fields and
 /// those `skip` names. `written` says whether a field was already written before them.
 fn write_fields<L: LeafValue>(
-    children: &IndexMap<Part, Node<L>, FastHash>,
+    children: &Children<'_, L>,
     out: &mut Vec<u8>,
     parent: Option<&Path<'_>>,
     mut written: bool,
     skip: impl Fn(&str) -> bool,
 ) -> Result<(), MergeError> {
-    for (part, child) in children {
+    for (part, child) in children.iter() {
         let Part::Field(key) = part else {
             let at = parent.map(|p| p.to_string()).unwrap_or_default();
             return Err(inconsistent(&at, "an object", "an array"));
@@ -526,7 +547,7 @@ fn write_fields<L: LeafValue>(
 }
 
 /// Unflattens one node into JSON text. Only called on nodes that [`renders`].
-fn write_node<L: LeafValue>(node: &Node<L>, out: &mut Vec<u8>, path: &Path<'_>) -> Result<(), MergeError> {
+fn write_node<L: LeafValue>(node: &Node<'_, L>, out: &mut Vec<u8>, path: &Path<'_>) -> Result<(), MergeError> {
     if node.children.is_empty() {
         if let Some(leaf) = &node.leaf {
             leaf.write(out);
@@ -567,5 +588,36 @@ fn write_node<L: LeafValue>(node: &Node<L>, out: &mut Vec<u8>, path: &Path<'_>) 
         Ok(())
     } else {
         Err(inconsistent(&path.to_string(), "an object", "an array"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Past a dozen children a node looks them up through an index: items still merge by `id` and
+    /// keep the order they were first seen in.
+    #[test]
+    fn long_arrays_merge_by_id_in_first_seen_order() {
+        let items = |ids: Vec<usize>, v: &str| -> Vec<Value> {
+            ids.into_iter().map(|i| json!({"id": i.to_string(), "v": v})).collect()
+        };
+        let first =
+            json!({"ocid": "o", "id": "1", "date": "2024-01-01", "tender": {"items": items((0..40).collect(), "a")}});
+        let second = json!({"ocid": "o", "id": "2", "date": "2024-01-02", "tender": {"items": items((20..60).rev().collect(), "b")}});
+        let merged = Merger::new(&MergeRules::for_version(Some("1.1"))).compiled(&[&first, &second]).unwrap().release;
+        let got: Vec<(String, String)> = merged["tender"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (i["id"].as_str().unwrap().to_string(), i["v"].as_str().unwrap().to_string()))
+            .collect();
+        let want: Vec<(String, String)> = (0..20)
+            .map(|i| (i.to_string(), "a".to_string()))
+            .chain((20..40).map(|i| (i.to_string(), "b".to_string())))
+            .chain((40..60).rev().map(|i| (i.to_string(), "b".to_string())))
+            .collect();
+        assert_eq!(got, want);
     }
 }

@@ -5,6 +5,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use crate::light;
+
 /// One thing wrong with a release, located by a JSON pointer into it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -103,8 +105,9 @@ enum Kind {
     Object,
 }
 
-fn kind(raw: &RawValue) -> Kind {
-    match raw.get().as_bytes().first() {
+/// A value's kind, from its text (the text of a value as serde_json's `RawValue` gives it).
+fn kind(raw: &str) -> Kind {
+    match raw.as_bytes().first() {
         Some(b'n') => Kind::Null,
         Some(b't' | b'f') => Kind::Bool,
         Some(b'"') => Kind::String,
@@ -125,13 +128,70 @@ fn kind_name(kind: Kind) -> &'static str {
     }
 }
 
-fn string(raw: &RawValue) -> Option<String> {
-    serde_json::from_str(raw.get()).ok()
+fn string(raw: &str) -> Option<String> {
+    match light::string_value(raw) {
+        Some(s) => Some(s.into_owned()),
+        None => serde_json::from_str(raw).ok(),
+    }
 }
 
-fn items(raw: &RawValue) -> Vec<&RawValue> {
-    serde_json::from_str(raw.get()).unwrap_or_default()
+fn items(raw: &str) -> Vec<&str> {
+    light::array_items(raw, true).unwrap_or_else(|| {
+        serde_json::from_str::<Vec<&RawValue>>(raw)
+            .map(|items| items.into_iter().map(RawValue::get).collect())
+            .unwrap_or_default()
+    })
 }
+
+/// The fields `names` of an object's text, as a serde-derived struct of `Option<&RawValue>` fields
+/// reads them: a field set to null counts as absent, and `None` stands for serde's error (a field
+/// given twice, a value that is not an object). What the fast reader does not handle goes to
+/// `serde`, the derived struct itself. `checked`: `raw` is part of a text read as JSON already, so
+/// its values need not be checked again.
+fn fields<'a, const N: usize>(
+    raw: &'a str,
+    checked: bool,
+    names: [&str; N],
+    serde: impl Fn(&'a str) -> Option<[Option<&'a str>; N]>,
+) -> Option<[Option<&'a str>; N]> {
+    match kind(raw) {
+        Kind::Object => {}
+        // A struct can be read from an array too, field by field: leave that to serde.
+        Kind::Array => return serde(raw),
+        _ => return None,
+    }
+    let Some(all) = light::object_fields(raw, checked) else { return serde(raw) };
+    let mut found = [None; N];
+    let mut seen = [false; N];
+    for (key, value) in all {
+        if let Some(i) = names.iter().position(|name| *name == key) {
+            if seen[i] {
+                return serde(raw);
+            }
+            seen[i] = true;
+            found[i] = (value != "null").then_some(value);
+        }
+    }
+    Some(found)
+}
+
+/// The top-level fields read: those checked (the skeleton's), then those that tell a linked release
+/// or a package from a release.
+const TOP_LEVEL: [&str; 13] = [
+    "ocid",
+    "id",
+    "date",
+    "tag",
+    "initiationType",
+    "parties",
+    "buyer",
+    "tender",
+    "awards",
+    "contracts",
+    "url",
+    "releases",
+    "records",
+];
 
 /// Checks a release (a full release, not a linked one) given as a JSON value.
 pub fn check_release(release: &Value) -> ReleaseCheck {
@@ -142,32 +202,55 @@ pub fn check_release(release: &Value) -> ReleaseCheck {
 /// Checks a release given as JSON text, reading only the fields it checks. Also returns what the
 /// store needs to file it (ocid and date).
 pub fn check_release_json(json: &[u8]) -> (ReleaseCheck, ReleaseHead) {
+    let (check, head, _) = check_release_text(json);
+    (check, head)
+}
+
+/// Like [`check_release_json`], also telling from the same reading whether the text is a linked
+/// release (`url`, and neither `ocid` nor `id`, at its top level). That is `None` where the text
+/// was not read fast (it is not JSON, or names one of those fields twice...): then only a reading
+/// of its own can tell.
+pub fn check_release_text(json: &[u8]) -> (ReleaseCheck, ReleaseHead, Option<bool>) {
     let mut check = ReleaseCheck::default();
     let mut head = ReleaseHead::default();
     let first = json.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first != Some(b'{') {
         let found = match serde_json::from_slice::<&RawValue>(json) {
-            Ok(raw) => kind_name(kind(raw)),
+            Ok(raw) => kind_name(kind(raw.get())),
             Err(_) => "text that is not JSON",
         };
         check.problems.push(Problem::new("", format!("a release must be a JSON object, found {found}")));
-        return (check, head);
+        return (check, head, None);
     }
-    let skeleton: Skeleton = match serde_json::from_slice(json) {
-        Ok(skeleton) => skeleton,
-        Err(e) => {
-            check.problems.push(Problem::new("", format!("the release cannot be read: {e}")));
-            return (check, head);
+    // The fields checked, read fast where the text is ordinary, else by serde_json (which also says
+    // what is wrong with text that is not JSON).
+    let fast = simdutf8::basic::from_utf8(json).ok().and_then(|text| fields(text, false, TOP_LEVEL, |_| None));
+    let mut linked = None;
+    let skeleton = match fast {
+        Some([ocid, id, date, tag, initiation_type, parties, buyer, tender, awards, contracts, url, _, _]) => {
+            linked = Some(url.is_some() && ocid.is_none() && id.is_none());
+            [ocid, id, date, tag, initiation_type, parties, buyer, tender, awards, contracts]
         }
+        None => match serde_json::from_slice::<Skeleton>(json) {
+            Ok(s) => {
+                [s.ocid, s.id, s.date, s.tag, s.initiation_type, s.parties, s.buyer, s.tender, s.awards, s.contracts]
+                    .map(|raw| raw.map(RawValue::get))
+            }
+            Err(e) => {
+                check.problems.push(Problem::new("", format!("the release cannot be read: {e}")));
+                return (check, head, None);
+            }
+        },
     };
-    if skeleton.id.is_none() && is_versioned(&skeleton) {
+    let [ocid, id, date, tag, initiation_type, parties, buyer, tender, awards, contracts] = skeleton;
+    if id.is_none() && is_versioned([initiation_type, tag, date, buyer]) {
         check.problems.push(Problem::new(
             "",
             "this is a versioned release (each field's history, an output of merging), not a release; ingest the releases it was built from",
         ));
-        return (check, head);
+        return (check, head, linked);
     }
-    match skeleton.ocid.map(|raw| (kind(raw), raw)) {
+    match ocid.map(|raw| (kind(raw), raw)) {
         Some((Kind::String, raw)) => match string(raw) {
             Some(ocid) if !ocid.trim().is_empty() => head.ocid = Some(ocid),
             _ => check.problems.push(Problem::new("/ocid", "`ocid` is empty")),
@@ -177,10 +260,10 @@ pub fn check_release_json(json: &[u8]) -> (ReleaseCheck, ReleaseHead) {
         }
         None => check.problems.push(Problem::new("/ocid", "`ocid` is missing")),
     }
-    match skeleton.id.map(|raw| (kind(raw), raw)) {
-        Some((Kind::String, raw)) if raw.get() != "\"\"" => {}
+    match id.map(|raw| (kind(raw), raw)) {
+        Some((Kind::String, raw)) if raw != "\"\"" => {}
         Some((Kind::String, _)) => check.problems.push(Problem::new("/id", "`id` is empty")),
-        Some((Kind::Number, raw)) if raw.get().bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
+        Some((Kind::Number, raw)) if raw.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
             check.warnings.push(Problem::new("/id", "`id` is an integer; OCDS asks for a string"))
         }
         Some((other, _)) => {
@@ -188,7 +271,7 @@ pub fn check_release_json(json: &[u8]) -> (ReleaseCheck, ReleaseHead) {
         }
         None => check.problems.push(Problem::new("/id", "`id` is missing")),
     }
-    match skeleton.date.map(|raw| (kind(raw), raw)) {
+    match date.map(|raw| (kind(raw), raw)) {
         Some((Kind::String, raw)) => head.date = string(raw),
         None | Some((Kind::Null, _)) => check.warnings.push(Problem::new(
             "/date",
@@ -196,7 +279,7 @@ pub fn check_release_json(json: &[u8]) -> (ReleaseCheck, ReleaseHead) {
         )),
         Some((other, _)) => check.problems.push(Problem::new("/date", format!("`date` must be a string, found {}", kind_name(other)))),
     }
-    match skeleton.tag.map(|raw| (kind(raw), raw)) {
+    match tag.map(|raw| (kind(raw), raw)) {
         Some((Kind::Array, raw)) => {
             for (i, tag) in items(raw).iter().enumerate() {
                 if kind(tag) != Kind::String {
@@ -212,7 +295,7 @@ pub fn check_release_json(json: &[u8]) -> (ReleaseCheck, ReleaseHead) {
             .push(Problem::new("/tag", format!("`tag` must be an array of strings, found {}", kind_name(other)))),
         None => check.warnings.push(Problem::new("/tag", "`tag` is missing")),
     }
-    match skeleton.initiation_type.map(kind) {
+    match initiation_type.map(kind) {
         Some(Kind::String) => {}
         Some(other) => check.problems.push(Problem::new(
             "/initiationType",
@@ -220,19 +303,26 @@ pub fn check_release_json(json: &[u8]) -> (ReleaseCheck, ReleaseHead) {
         )),
         None => check.warnings.push(Problem::new("/initiationType", "`initiationType` is missing")),
     }
-    if let Some(parties) = skeleton.parties {
+    if let Some(parties) = parties {
         check_objects_with_ids(parties, "/parties", "party", &mut check);
     }
-    check_reference(skeleton.buyer, "buyer", "/buyer", &mut check);
-    if let Some(tender) = skeleton.tender {
+    check_reference(buyer, "buyer", "/buyer", &mut check);
+    if let Some(tender) = tender {
         match kind(tender) {
             Kind::Object => {
-                if let Ok(tender) = serde_json::from_str::<TenderSkeleton>(tender.get()) {
-                    check_reference(tender.procuring_entity, "procuringEntity", "/tender/procuringEntity", &mut check);
-                    if let Some(tenderers) = tender.tenderers {
+                let serde = |raw| {
+                    serde_json::from_str::<TenderSkeleton>(raw)
+                        .ok()
+                        .map(|t| [t.procuring_entity, t.tenderers, t.items].map(|raw| raw.map(RawValue::get)))
+                };
+                if let Some([procuring_entity, tenderers, items]) =
+                    fields(tender, true, ["procuringEntity", "tenderers", "items"], serde)
+                {
+                    check_reference(procuring_entity, "procuringEntity", "/tender/procuringEntity", &mut check);
+                    if let Some(tenderers) = tenderers {
                         check_array_of_objects(tenderers, "/tender/tenderers", &mut check);
                     }
-                    if let Some(items) = tender.items {
+                    if let Some(items) = items {
                         check_array_of_objects(items, "/tender/items", &mut check);
                     }
                 }
@@ -243,37 +333,40 @@ pub fn check_release_json(json: &[u8]) -> (ReleaseCheck, ReleaseHead) {
                 .push(Problem::new("/tender", format!("`tender` must be an object, found {}", kind_name(other)))),
         }
     }
-    if let Some(awards) = skeleton.awards {
-        check_array_of_objects(awards, "/awards", &mut check);
-        if kind(awards) == Kind::Array {
-            for (i, award) in items(awards).iter().enumerate() {
-                let Ok(award) = serde_json::from_str::<AwardSkeleton>(award.get()) else { continue };
-                if let Some(suppliers) = award.suppliers {
-                    check_array_of_objects(suppliers, &format!("/awards/{i}/suppliers"), &mut check);
-                }
+    if let Some(awards) = awards {
+        let awards = check_array_of_objects(awards, "/awards", &mut check);
+        for (i, award) in awards.iter().enumerate() {
+            let serde = |raw| serde_json::from_str::<AwardSkeleton>(raw).ok().map(|a| [a.suppliers.map(RawValue::get)]);
+            let Some([suppliers]) = fields(award, true, ["suppliers"], serde) else { continue };
+            if let Some(suppliers) = suppliers {
+                check_array_of_objects(suppliers, &format!("/awards/{i}/suppliers"), &mut check);
             }
         }
     }
-    if let Some(contracts) = skeleton.contracts {
+    if let Some(contracts) = contracts {
         check_array_of_objects(contracts, "/contracts", &mut check);
     }
-    (check, head)
+    (check, head, linked)
 }
 
 /// A versioned release: fields hold lists of `{releaseID, releaseDate, releaseTag, value}`.
-fn is_versioned(skeleton: &Skeleton) -> bool {
-    [skeleton.initiation_type, skeleton.tag, skeleton.date, skeleton.buyer].into_iter().flatten().any(|raw| {
+fn is_versioned(candidates: [Option<&str>; 4]) -> bool {
+    candidates.into_iter().flatten().any(|raw| {
         kind(raw) == Kind::Array
             && items(raw).first().is_some_and(|first| {
-                serde_json::from_str::<VersionedValue>(first.get()).is_ok_and(|v| v.release_id.is_some())
+                let serde =
+                    |raw| serde_json::from_str::<VersionedValue>(raw).ok().map(|v| [v.release_id.map(RawValue::get)]);
+                matches!(fields(first, true, ["releaseID"], serde), Some([Some(_)]))
             })
     })
 }
 
-fn check_array_of_objects(raw: &RawValue, pointer: &str, check: &mut ReleaseCheck) {
+/// Checks that `raw` is an array of objects (or null); returns its items, if it is an array.
+fn check_array_of_objects<'a>(raw: &'a str, pointer: &str, check: &mut ReleaseCheck) -> Vec<&'a str> {
     match kind(raw) {
         Kind::Array => {
-            for (i, item) in items(raw).iter().enumerate() {
+            let items = items(raw);
+            for (i, item) in items.iter().enumerate() {
                 if kind(item) != Kind::Object {
                     check.problems.push(Problem::new(
                         format!("{pointer}/{i}"),
@@ -281,24 +374,24 @@ fn check_array_of_objects(raw: &RawValue, pointer: &str, check: &mut ReleaseChec
                     ));
                 }
             }
+            return items;
         }
         Kind::Null => {}
         other => check.problems.push(Problem::new(pointer, format!("must be an array, found {}", kind_name(other)))),
     }
+    Vec::new()
 }
 
-fn check_objects_with_ids(raw: &RawValue, pointer: &str, what: &str, check: &mut ReleaseCheck) {
-    check_array_of_objects(raw, pointer, check);
-    if kind(raw) != Kind::Array {
-        return;
-    }
-    for (i, item) in items(raw).iter().enumerate() {
+fn check_objects_with_ids(raw: &str, pointer: &str, what: &str, check: &mut ReleaseCheck) {
+    let items = check_array_of_objects(raw, pointer, check);
+    for (i, item) in items.iter().enumerate() {
         if kind(item) != Kind::Object {
             continue;
         }
-        let id = serde_json::from_str::<WithId>(item.get()).ok().and_then(|w| w.id);
+        let serde = |raw| serde_json::from_str::<WithId>(raw).ok().map(|w| [w.id.map(RawValue::get)]);
+        let id = fields(item, true, ["id"], serde).and_then(|[id]| id);
         match id.map(|raw| (kind(raw), raw)) {
-            Some((Kind::String, raw)) if raw.get() != "\"\"" => {}
+            Some((Kind::String, raw)) if raw != "\"\"" => {}
             Some((Kind::Number, _)) => {}
             Some((other, _)) => check.problems.push(Problem::new(
                 format!("{pointer}/{i}/id"),
@@ -316,7 +409,7 @@ fn check_objects_with_ids(raw: &RawValue, pointer: &str, what: &str, check: &mut
 }
 
 /// Organisation references (`{id, name}`) must be objects.
-fn check_reference(raw: Option<&RawValue>, key: &str, pointer: &str, check: &mut ReleaseCheck) {
+fn check_reference(raw: Option<&str>, key: &str, pointer: &str, check: &mut ReleaseCheck) {
     match raw.map(kind) {
         None | Some(Kind::Null) | Some(Kind::Object) => {}
         Some(other) => {

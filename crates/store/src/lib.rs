@@ -18,6 +18,7 @@ use std::collections::{HashMap, HashSet};
 type FastHash = foldhash::fast::RandomState;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use openreg_model::{Light, MergeRules, Merger, Problem};
 use serde::{Deserialize, Serialize};
@@ -70,6 +71,45 @@ pub struct Batch {
     pub releases_new: u64,
     pub releases_duplicate: u64,
     pub bytes: usize,
+    /// The ocids with releases in this batch, and whether the store held releases of theirs before.
+    ocids: HashMap<String, Fresh, FastHash>,
+    /// What the batches before this one write, while they may not be applied yet.
+    unapplied: Vec<Arc<Unapplied>>,
+}
+
+/// An ocid's releases in a batch.
+enum Fresh {
+    /// The store held none of its releases before this batch, and the merge rules of each release
+    /// here are known: it compiles at commit, from these texts (in arrival order), in the same
+    /// atomic write as its releases, without reading them back.
+    Compile { releases: Vec<FreshRelease> },
+    /// Compiled from those texts already (see [`Store::compile_batch`]).
+    Compiled,
+    /// It goes through its dirty marker: compiled from the store after reading.
+    Marked,
+}
+
+/// A release text kept in its batch for compiling, and whether its package is OCDS 1.0.
+struct FreshRelease {
+    json: Vec<u8>,
+    ocds_1_0: bool,
+}
+
+/// The keys and ocids of a batch handed over for commit, for the batch built while it is applied.
+struct Unapplied {
+    keys: HashSet<Vec<u8>, FastHash>,
+    ocids: HashSet<String, FastHash>,
+}
+
+/// What a release's package says of its OCDS version, when the release is added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackageVersion {
+    /// A package without `version`: OCDS 1.0.
+    Ocds1_0,
+    /// A package with `version`, a record, or no package at all.
+    Ocds1_1,
+    /// Not known yet (the package's `version` may come after its releases).
+    Unknown,
 }
 
 impl Batch {
@@ -154,6 +194,10 @@ pub struct Store {
     rules_1_0: Merger,
 }
 
+/// How many batches may be handed over for commit, and not yet applied, while the next one fills
+/// (see [`Store::batch_after`]): one being compiled while the one before it is applied.
+pub const IN_FLIGHT: usize = 2;
+
 /// How much memory sled may use for its page cache: the ingest's memory must stay flat and small.
 /// sled's real use is several times this (its issue #1036); 16 MB kept a 1 GB ingest at 216 MB
 /// peak RSS, against 278 MB with 64 MB, at the same speed.
@@ -184,7 +228,33 @@ impl Store {
             releases_new: 0,
             releases_duplicate: 0,
             bytes: 0,
+            ocids: HashMap::default(),
+            unapplied: Vec::new(),
         }
+    }
+
+    /// A new batch to fill while `previous` (and the [`IN_FLIGHT`] - 1 batches handed over before it)
+    /// are being committed, on other threads, in the order they were made. Before the new batch
+    /// receives its first release, every batch older than those must be applied.
+    pub fn batch_after(&self, previous: &mut Batch) -> Batch {
+        let mut unapplied = previous.unapplied.clone();
+        unapplied.push(Arc::new(Unapplied {
+            keys: std::mem::take(&mut previous.keys),
+            ocids: previous.ocids.keys().cloned().collect(),
+        }));
+        if unapplied.len() > IN_FLIGHT {
+            unapplied.remove(0);
+        }
+        Batch { unapplied, ..self.batch() }
+    }
+
+    /// Whether the store (or a batch before, not applied yet) holds any release of `ocid`.
+    fn has_releases(&self, batch: &Batch, ocid: &str) -> Result<bool> {
+        if batch.unapplied.iter().any(|u| u.ocids.contains(ocid)) {
+            return Ok(true);
+        }
+        let prefix = release_prefix(ocid);
+        Ok(self.db.get_gt(&prefix)?.is_some_and(|(key, _)| key.starts_with(&prefix)))
     }
 
     /// Adds a checked release. Identical content already stored (or already in this batch) is a duplicate.
@@ -200,22 +270,43 @@ impl Store {
             .and_then(Value::as_str)
             .ok_or_else(|| StoreError::Corrupt("release without ocid".into()))?;
         let date = release.get("date").and_then(Value::as_str).unwrap_or("");
-        self.add_release_json(batch, ocid, date, &serde_json::to_vec(release)?, container, warnings)
+        let json = serde_json::to_vec(release)?;
+        self.add_release_json(batch, ocid, date, json, container, PackageVersion::Unknown, warnings)
     }
 
-    /// Adds a checked release given as its JSON text (kept exactly as given).
+    /// Adds a checked release given as its JSON text (kept exactly as given). `version` is what its
+    /// package says, if known already: then an ocid new to the store compiles when the batch commits.
+    #[allow(clippy::too_many_arguments)]
     pub fn add_release_json(
         &self,
         batch: &mut Batch,
         ocid: &str,
         date: &str,
-        json: &[u8],
+        json: Vec<u8>,
         container: Option<[u8; 8]>,
+        version: PackageVersion,
         warnings: &[Problem],
     ) -> Result<Added> {
-        let hash: [u8; 16] = blake3::hash(json).as_bytes()[..16].try_into().expect("16 bytes");
+        let hash: [u8; 16] = blake3::hash(&json).as_bytes()[..16].try_into().expect("16 bytes");
         let key = release_key(ocid, &hash);
-        if batch.keys.contains(&key) || self.db.contains_key(&key)? {
+        if batch.keys.contains(&key) {
+            batch.releases_duplicate += 1;
+            return Ok(Added::Duplicate);
+        }
+        let stored_before = match batch.ocids.get(ocid) {
+            Some(Fresh::Compile { .. } | Fresh::Compiled) => false,
+            Some(Fresh::Marked) => true,
+            None => {
+                let stored = self.has_releases(batch, ocid)?;
+                batch.ocids.insert(
+                    ocid.to_string(),
+                    if stored { Fresh::Marked } else { Fresh::Compile { releases: Vec::new() } },
+                );
+                stored
+            }
+        };
+        // Only an ocid the store already held releases of can hold this one.
+        if stored_before && (batch.unapplied.iter().any(|u| u.keys.contains(&key)) || self.db.contains_key(&key)?) {
             batch.releases_duplicate += 1;
             return Ok(Added::Duplicate);
         }
@@ -227,13 +318,27 @@ impl Store {
             serde_json::to_string(&list)?
         };
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        let envelope = ReleaseEnvelope::encode(seq, container.unwrap_or([0; 8]), date, &warnings, json);
+        let envelope = ReleaseEnvelope::encode(seq, container.unwrap_or([0; 8]), date, &warnings, &json);
         batch.bytes += json.len();
         batch.batch.insert(key.clone(), envelope);
-        batch.batch.insert(ocid_key(DIRTY, ocid), &[][..]);
+        // The contract's search document changes with every new release (its compiled release
+        // is written in this batch, or its compile marker is: see `commit`).
         batch.batch.insert(ocid_key(INDEX_PENDING, &format!("contract/{ocid}")), &[][..]);
         batch.keys.insert(key);
         batch.releases_new += 1;
+        let fresh = batch.ocids.get_mut(ocid).expect("looked up above");
+        match (fresh, version) {
+            (Fresh::Compile { releases }, PackageVersion::Ocds1_0 | PackageVersion::Ocds1_1) => {
+                releases.push(FreshRelease { json, ocds_1_0: version == PackageVersion::Ocds1_0 });
+            }
+            (fresh, _) => {
+                // The marker goes in the same batch as the release: a crash leaves both or neither.
+                if matches!(fresh, Fresh::Compile { .. }) {
+                    *fresh = Fresh::Marked;
+                }
+                batch.batch.insert(ocid_key(DIRTY, ocid), &[][..]);
+            }
+        }
         Ok(Added::New)
     }
 
@@ -282,16 +387,88 @@ impl Store {
         Ok(())
     }
 
-    /// Applies a batch atomically and makes it durable; only then is it acknowledged.
+    /// Applies a batch atomically and makes it durable; only then is it acknowledged. Ocids the
+    /// batch could have compiled (see [`Store::compile_batch`]) but has not are marked for compiling.
     pub fn commit(&self, batch: Batch, checkpoint: &Checkpoint) -> Result<()> {
         // Bodies the batch points at must be durable before the batch is.
         self.blobs.sync()?;
         let mut writes = batch.batch;
+        for (ocid, fresh) in &batch.ocids {
+            if let Fresh::Compile { .. } = fresh {
+                writes.insert(ocid_key(DIRTY, ocid), &[][..]);
+            }
+        }
         writes.insert(meta_key("seq"), &self.next_seq.load(Ordering::Relaxed).to_be_bytes()[..]);
         writes.insert(meta_key("checkpoint"), serde_json::to_vec(checkpoint)?);
         self.db.apply_batch(writes)?;
         self.db.flush()?;
         Ok(())
+    }
+
+    /// [`Store::compile_batch`], then [`Store::commit`].
+    pub fn commit_compiling(
+        &self,
+        mut batch: Batch,
+        checkpoint: &Checkpoint,
+        rules: Option<&Merger>,
+    ) -> Result<CompileSummary> {
+        let summary = self.compile_batch(&mut batch, rules)?;
+        self.commit(batch, checkpoint)?;
+        Ok(summary)
+    }
+
+    /// Compiles the ocids new to the store from the texts of their releases in the batch, so that
+    /// their records are written with their releases, in the same atomic write. This reads nothing
+    /// from the store: it can run while earlier batches are applied. `rules` overrides the rules
+    /// chosen from each package's OCDS version.
+    pub fn compile_batch(&self, batch: &mut Batch, rules: Option<&Merger>) -> Result<CompileSummary> {
+        let mut summary = CompileSummary::default();
+        let mut fresh: Vec<(String, Vec<FreshRelease>)> = Vec::new();
+        for (ocid, state) in batch.ocids.iter_mut() {
+            if let Fresh::Compile { .. } = state {
+                let Fresh::Compile { releases } = std::mem::replace(state, Fresh::Compiled) else { unreachable!() };
+                fresh.push((ocid.clone(), releases));
+            }
+        }
+        let writes = &mut batch.batch;
+        // Ocids compile independently: share them among the machine's cores.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let chunk = fresh.len().div_ceil(workers).max(64);
+        let compile_part = |part: &[(String, Vec<FreshRelease>)]| -> Result<(Vec<Outcome>, CompileSummary)> {
+            let mut outcomes = Vec::with_capacity(part.len());
+            let mut part_summary = CompileSummary::default();
+            for (_, releases) in part {
+                let merger = match rules {
+                    Some(m) => m,
+                    None if releases.iter().all(|r| r.ocds_1_0) => &self.rules_1_0,
+                    None => &self.rules_1_1,
+                };
+                let texts: Vec<&[u8]> = releases.iter().map(|r| r.json.as_slice()).collect();
+                outcomes.push(self.compile_texts(&texts, merger, &mut part_summary)?);
+            }
+            Ok((outcomes, part_summary))
+        };
+        let results: Vec<Result<(Vec<Outcome>, CompileSummary)>> = std::thread::scope(|scope| {
+            let mut parts = fresh.chunks(chunk.max(1));
+            let first = parts.next();
+            let handles: Vec<_> = parts.map(|part| scope.spawn(move || compile_part(part))).collect();
+            let mut results: Vec<_> = first.map(compile_part).into_iter().collect();
+            results.extend(handles.into_iter().map(|h| h.join().expect("compile worker panicked")));
+            results
+        });
+        let mut ocids = fresh.iter().map(|(ocid, _)| ocid);
+        for result in results {
+            let (outcomes, part) = result?;
+            for outcome in outcomes {
+                // The store held no release of this ocid, so it holds no warnings of it to remove either.
+                outcome.write(ocids.next().expect("one outcome per ocid"), false, writes);
+            }
+            summary.records_compiled += part.records_compiled;
+            summary.records_from_publisher += part.records_from_publisher;
+            summary.records_not_compiled += part.records_not_compiled;
+            summary.warnings += part.warnings;
+        }
+        Ok(summary)
     }
 
     pub fn checkpoint(&self) -> Result<Option<Checkpoint>> {
@@ -478,15 +655,23 @@ impl Store {
         }
         let containers: Vec<[u8; 8]> = releases.iter().map(|r| r.1).collect();
         let merger = self.merger_for(rules, &containers, versions)?;
-        let mut lights = Vec::with_capacity(releases.len());
-        for (_, _, _, json) in &releases {
-            lights.push(serde_json::from_slice::<Light>(json)?);
+        let texts: Vec<&[u8]> = releases.iter().map(|r| r.3.as_slice()).collect();
+        self.compile_texts(&texts, merger, summary)?.write(ocid, true, writes);
+        Ok(())
+    }
+
+    /// Compiles an ocid's releases (JSON texts in first-seen order) into its compiled release and
+    /// warnings, counting the outcome in `summary`.
+    fn compile_texts(&self, texts: &[&[u8]], merger: &Merger, summary: &mut CompileSummary) -> Result<Outcome> {
+        let mut lights = Vec::with_capacity(texts.len());
+        for json in texts {
+            lights.push(Light::parse(json)?);
         }
         let mut warnings: Vec<Value> = Vec::new();
         let mut ids = HashSet::new();
         for release in &lights {
             let id = match release.get("id") {
-                Some(Light::String(id)) => id.clone(),
+                Some(Light::String(id)) => id.to_string(),
                 Some(other) => other.to_json(),
                 None => String::new(),
             };
@@ -494,26 +679,22 @@ impl Store {
                 warnings.push(json!({"code": "duplicate-release-id", "message": format!("several different releases have the id '{id}'; all are merged, in date order, as the reference implementation does")}));
             }
         }
-        match merger.compile_text(lights) {
+        let compiled = match merger.compile_text(lights) {
             Ok(compiled) => {
                 let date = compiled.date.unwrap_or_default();
-                writes.insert(compiled_key, CompiledEnvelope::encode(&date, false, &compiled.json));
                 warnings.extend(compiled.warnings.iter().map(|w| json!({"code": w.code, "message": w.message})));
                 summary.records_compiled += 1;
+                Some(CompiledEnvelope::encode(&date, false, &compiled.json))
             }
             Err(e) => {
-                writes.remove(compiled_key);
                 warnings.push(json!({"code": e.code(), "message": format!("not compiled: {e}")}));
                 summary.records_not_compiled += 1;
+                None
             }
-        }
+        };
         summary.warnings += warnings.len() as u64;
-        if warnings.is_empty() {
-            writes.remove(warnings_key);
-        } else {
-            writes.insert(warnings_key, serde_json::to_vec(&warnings)?);
-        }
-        Ok(())
+        let warnings = if warnings.is_empty() { None } else { Some(serde_json::to_vec(&warnings)?) };
+        Ok(Outcome { compiled, warnings })
     }
 
     /// One ocid's record, or `None` when the store has nothing for it.
@@ -759,6 +940,29 @@ impl Store {
         stats.last_ingest = self.checkpoint()?;
         stats.disk_bytes = self.db.size_on_disk()?;
         Ok(stats)
+    }
+}
+
+/// What compiling one ocid gives: its compiled-release envelope (none if it could not be compiled)
+/// and its warnings (JSON), if any.
+struct Outcome {
+    compiled: Option<Vec<u8>>,
+    warnings: Option<Vec<u8>>,
+}
+
+impl Outcome {
+    /// Writes the outcome for `ocid`. `clear_warnings`: remove the warnings an earlier compile left,
+    /// if there are none now.
+    fn write(self, ocid: &str, clear_warnings: bool, writes: &mut sled::Batch) {
+        match self.compiled {
+            Some(envelope) => writes.insert(ocid_key(COMPILED, ocid), envelope),
+            None => writes.remove(ocid_key(COMPILED, ocid)),
+        }
+        match self.warnings {
+            Some(warnings) => writes.insert(ocid_key(WARNINGS, ocid), warnings),
+            None if clear_warnings => writes.remove(ocid_key(WARNINGS, ocid)),
+            None => {}
+        }
     }
 }
 
