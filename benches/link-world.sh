@@ -16,6 +16,9 @@
 #   LINK_TIMEOUT=SECS    stop `openreg link` after SECS (default 0: let it finish). A stopped run is
 #                        reported with how far it got and a linear extrapolation; linking is
 #                        incremental, so nothing is lost (KEEP=1 keeps the store to finish it)
+#   MIN_FREE_GB=G        interrupt any openreg run when the file system of TMPDIR has less than G GB
+#                        free (default 5), so that the bench never fills a shared disk; the run is
+#                        reported as stopped
 #   PEER=1               also run Splink (PyPI `splink` with DuckDB, and `anyascii` to fold names to
 #                        ASCII) on the smallest world's person records, in a throwaway virtualenv (or
 #                        PEER_VENV=DIR); off by default
@@ -36,7 +39,9 @@
 # EM), clearly labelled, as an order of magnitude, with its precision and recall on the labelled
 # sample's persons.
 #
-# Disk: a store takes about 10 KB per mention once linked (the full world: ~3.2 million mentions).
+# Disk: a store takes about 8 KB per mention once linked (the quarter world, 815,000 mentions:
+# 6.6 GB; the full world, 3.26 million mentions, would need about 27 GB) plus the world's files
+# (0.5 and 2.1 GB).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,6 +58,7 @@ fi
 BENCH_SEED=${BENCH_SEED:-1}
 LABELLED_RATE=${LABELLED_RATE:-500}
 LINK_TIMEOUT=${LINK_TIMEOUT:-0}
+MIN_FREE_GB=${MIN_FREE_GB:-5}
 PEER=${PEER:-0}
 SKIP_BUILD=${SKIP_BUILD:-0}
 KEEP=${KEEP:-0}
@@ -72,7 +78,8 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$OUT_DIR"
 # name, orgs, persons, donations, mentions, link secs, finished (1/0), compared, peak RSS KB,
-# candidate pairs, probable, possible, identifier groups, too-common blocks, ingest secs, ingest peak RSS KB
+# candidate pairs, probable, possible, identifier groups, too-common blocks, ingest secs, ingest peak RSS KB,
+# mentions gathered, why a run stopped, store KB after ingest/after link
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 
@@ -124,13 +131,20 @@ descendant() {
     return 1
 }
 
-# sample PID OUT: "seconds VmRSS VmHWM" (KB) every 0.5 s until PID is gone.
+free_gb() { df -Pk "$WORK" | awk 'NR == 2 { print int($4 / 1048576) }'; }
+
+# sample PID OUT: "seconds VmRSS VmHWM" (KB) every 0.5 s until PID is gone; interrupts PID (and
+# notes it in OUT.stopped) when the disk has less than MIN_FREE_GB free.
 sample() {
-    local pid=$1 out=$2 t0
+    local pid=$1 out=$2 t0 n=0
     t0=$(now_ns)
     while [[ -d /proc/$pid ]]; do
         awk -v t="$(secs_since "$t0")" '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { if (r) print t, r, h }' \
             "/proc/$pid/status" 2>/dev/null >>"$out" || true
+        if ((n++ % 10 == 0)) && (($(free_gb) < MIN_FREE_GB)) && [[ ! -f $out.stopped ]]; then
+            echo "less than $MIN_FREE_GB GB free on the disk" >"$out.stopped"
+            kill -INT "$pid" 2>/dev/null || true
+        fi
         sleep 0.5
     done
 }
@@ -160,6 +174,8 @@ run_sampled() {
     LAST_SECS=$(secs_since "$t0")
     wait || true
     LAST_RSS=$(peak_kb "$rssfile")
+    LAST_STOPPED=$(cat "$rssfile.stopped" 2>/dev/null || true)
+    if [[ -n $LAST_STOPPED ]]; then warn "interrupted: $LAST_STOPPED"; fi
 }
 
 # generate DIR ARGS...: run gen-world unless DIR was made from these sources with these arguments.
@@ -186,8 +202,9 @@ ingest() {
     shift 2
     local logfile=$WORK/$label.log
     run_sampled "$logfile" "$OPENREG" --data-dir "$data" ingest "$@" --json
-    if [[ $LAST_RC != 0 && $LAST_RC != 2 ]]; then
+    if [[ -n $LAST_STOPPED || ($LAST_RC != 0 && $LAST_RC != 2) ]]; then
         warn "$label: openreg ingest exited with status $LAST_RC: $(tail -c 400 "$logfile")"
+        INGEST_FAILED="$label: ${LAST_STOPPED:-exit status $LAST_RC}"
         return 1
     fi
     local summary quarantined
@@ -221,6 +238,8 @@ link() {
     fi
     LINK_SECS=$LAST_SECS
     LINK_RSS=$LAST_RSS
+    LINK_WHY=${LAST_STOPPED:-}
+    if [[ -z $LINK_WHY && $LINK_TIMEOUT != 0 ]]; then LINK_WHY="LINK_TIMEOUT=$LINK_TIMEOUT"; fi
     # Strip the terminal's escapes and carriage returns; the JSON summary is the last line with "{".
     tr '\r' '\n' <"$logfile" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' >"$logfile.txt"
     LINK_SUMMARY=$(grep -a '^{"mentions"' "$logfile.txt" | tail -1 || true)
@@ -248,7 +267,7 @@ for size in $SIZES; do
         --labelled-rate "$LABELLED_RATE"
     gen=$(cat "$dir/summary.json")
     log "world $name: $gen"
-    need_gb=$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["mentions"] * 12e3 / 1e9))' "$dir/summary.json")
+    need_gb=$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["mentions"] * 9e3 / 1e9))' "$dir/summary.json")
     free_gb=$(df -Pk "$WORK" | awk 'NR == 2 { print int($4 / 1048576) }')
     if ((free_gb < need_gb)); then
         warn "world $name may need about $need_gb GB for its store and $free_gb GB are free in $WORK (set TMPDIR)"
@@ -256,27 +275,41 @@ for size in $SIZES; do
     data=$WORK/data-$name
     INGEST_SECS=0
     INGEST_RSS=0
-    ingest "$name-ocds" "$data" ocds "$dir/ocds.jsonl"
-    ingest "$name-bods" "$data" bods "$dir/bods.jsonl"
-    ingest "$name-donations-ge" "$data" donations "$dir/donations-ge-sao.csv" --profile ge-sao
-    ingest "$name-donations-uk" "$data" donations "$dir/donations-uk-ec.csv" --profile uk-ec
-    ingest "$name-donations-ua" "$data" donations "$dir/donations-ua-generic.csv" --profile generic --country UA
+    INGEST_FAILED=""
+    ingest "$name-ocds" "$data" ocds "$dir/ocds.jsonl" &&
+        ingest "$name-bods" "$data" bods "$dir/bods.jsonl" &&
+        ingest "$name-donations-ge" "$data" donations "$dir/donations-ge-sao.csv" --profile ge-sao &&
+        ingest "$name-donations-uk" "$data" donations "$dir/donations-uk-ec.csv" --profile uk-ec &&
+        ingest "$name-donations-ua" "$data" donations "$dir/donations-ua-generic.csv" --profile generic --country UA ||
+        true
+    STORE_KB=$(du -sk "$data" | cut -f1)
+    if [[ -n $INGEST_FAILED ]]; then
+        warn "world $name: ingest stopped ($INGEST_FAILED); not linking it"
+        rm -rf "$data"
+        continue
+    fi
     link "$name" "$data"
+    STORE_KB="$STORE_KB/$(du -sk "$data" | cut -f1)"
+    world_mentions=$(json_field "$gen" mentions)
     if [[ $LINK_DONE == 1 ]]; then
         mentions=$(json_field "$LINK_SUMMARY" mentions)
         compared=$(json_field "$LINK_SUMMARY" compared)
-        LARGEST_DONE=$dir
+        gathered=$mentions
     else
+        # The compare bar's total is the mentions gathered; while gathering, only that count is known.
         mentions=${LINK_PROGRESS#*/}
-        mentions=${mentions:-${LINK_GATHERED:-0}}
+        mentions=${mentions:-$world_mentions}
         compared=${LINK_PROGRESS%/*}
         compared=${compared:-0}
+        gathered=${LINK_PROGRESS#*/}
+        gathered=${gathered:-${LINK_GATHERED:-0}}
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$orgs" "$persons" "$donations" \
-        "${mentions:-0}" "$LINK_SECS" "$LINK_DONE" "${compared:-0}" "${LINK_RSS:-0}" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$orgs" "$persons" \
+        "$donations" "${mentions:-0}" "$LINK_SECS" "$LINK_DONE" "${compared:-0}" "${LINK_RSS:-0}" \
         "$(json_field "$LINK_SUMMARY" candidate_pairs)" "$(json_field "$LINK_SUMMARY" links probable)" \
         "$(json_field "$LINK_SUMMARY" links possible)" "$(json_field "$LINK_SUMMARY" identifier_groups)" \
-        "$(json_field "$LINK_SUMMARY" blocks_too_common)" "$INGEST_SECS" "$INGEST_RSS" >>"$RESULTS"
+        "$(json_field "$LINK_SUMMARY" blocks_too_common)" "$INGEST_SECS" "$INGEST_RSS" "${gathered:-0}" \
+        "${LINK_WHY:-}" "$STORE_KB" >>"$RESULTS"
     if [[ $KEEP != 1 ]]; then rm -rf "$data"; fi
 done
 
@@ -474,34 +507,44 @@ rows = []
 for line in open(sys.argv[1], encoding="utf-8"):
     f = line.rstrip("\n").split("\t")
     num = lambda s: float(s) if s not in ("", None) else 0.0
+    store = [int(x) for x in f[18].split("/") if x] if len(f) > 18 else []
     rows.append(dict(name=f[0], orgs=int(f[1]), persons=int(f[2]), donations=int(f[3]), mentions=int(num(f[4])),
                      secs=num(f[5]), done=f[6] == "1", compared=int(num(f[7])), rss=int(num(f[8])),
                      pairs=f[9], probable=f[10], possible=f[11], groups=f[12], common=f[13],
-                     ingest=num(f[14]), ingest_rss=int(num(f[15]))))
+                     ingest=num(f[14]), ingest_rss=int(num(f[15])), gathered=int(num(f[16])), why=f[17],
+                     store=store))
 if not rows:
     print("nothing was measured")
     sys.exit(0)
-head = (f"{'world':<9} {'orgs/persons/donations':>24} {'mentions':>10} {'link s':>9} {'mentions/s':>11} "
+head = (f"{'world':<9} {'orgs/persons/donations':>27} {'mentions':>10} {'link s':>8} {'mentions/s':>11} "
         f"{'peak RSS MB':>12} {'candidate pairs':>16} {'probable':>9} {'possible':>9} {'id groups':>10} "
-        f"{'too common':>11} {'ingest s':>9}")
+        f"{'too common':>11} {'ingest s':>9} {'store GB':>12}")
 print(head)
 print("-" * len(head))
 for r in rows:
-    rate = (r["mentions"] if r["done"] else r["compared"]) / r["secs"] if r["secs"] else 0
+    rate = (r["mentions"] if r["done"] else r["compared"] or r["gathered"]) / r["secs"] if r["secs"] else 0
     secs = f"{r['secs']:.0f}" if r["done"] else f"{r['secs']:.0f}*"
-    print(f"{r['name']:<9} {r['orgs']:>8,}/{r['persons']:,}/{r['donations']:,} {r['mentions']:>10,} {secs:>9} "
+    store = "/".join(f"{kb / 1048576:.1f}" for kb in r["store"]) or "-"
+    print(f"{r['name']:<9} {r['orgs']:>11,}/{r['persons']:,}/{r['donations']:,} {r['mentions']:>10,} {secs:>8} "
           f"{rate:>11,.0f} {r['rss'] / 1024:>12,.0f} {r['pairs'] or '-':>16} {r['probable'] or '-':>9} "
-          f"{r['possible'] or '-':>9} {r['groups'] or '-':>10} {r['common'] or '-':>11} {r['ingest']:>9.0f}")
+          f"{r['possible'] or '-':>9} {r['groups'] or '-':>10} {r['common'] or '-':>11} {r['ingest']:>9.0f} {store:>12}")
 for r in rows:
-    if not r["done"]:
+    if r["done"]:
+        continue
+    why = f" ({r['why']})" if r["why"] else ""
+    if r["compared"]:
         frac = r["compared"] / r["mentions"] if r["mentions"] else 0
-        est = r["secs"] / frac if frac else float("nan")
-        print(f"* {r['name']}: stopped after {r['secs']:.0f} s with {r['compared']:,} of {r['mentions']:,} mentions "
-              f"compared ({frac:.1%}); at that pace the whole run would take about {est / 60:,.0f} min "
-              f"(mentions are compared in id order: BODS, donors, then OCDS parties, so this is rough)")
-print("mentions/s: mentions gathered and compared / wall seconds of `openreg link` (gathering included);")
-print("peak RSS: VmHWM of the openreg process; ingest s: the five ingests together (their peak RSS:",
-      ", ".join(f"{r['name']} {r['ingest_rss'] / 1024:,.0f} MB" for r in rows) + ")")
+        print(f"* {r['name']}: stopped after {r['secs']:.0f} s{why} with {r['compared']:,} of {r['mentions']:,} "
+              f"mentions compared ({frac:.1%}); at that pace the whole run would take about "
+              f"{r['secs'] / frac / 60:,.0f} min (mentions are compared in id order: BODS, donors, then OCDS "
+              f"parties, so this is rough)")
+    else:
+        print(f"* {r['name']}: stopped after {r['secs']:.0f} s{why} while gathering mentions: {r['gathered']:,} of "
+              f"about {r['mentions']:,} gathered ({r['gathered'] / r['secs']:,.0f} mentions/s), none compared yet")
+print("mentions/s: mentions gathered and compared / wall seconds of `openreg link` (gathering included; for a")
+print("stopped run, mentions compared, or gathered, so far); peak RSS: VmHWM of the openreg process;")
+print("ingest s: the five ingests together (their peak RSS:",
+      ", ".join(f"{r['name']} {r['ingest_rss'] / 1024:,.0f} MB" for r in rows) + "); store GB: after ingest/after link")
 done = [r for r in rows if r["done"]]
 if len(done) >= 2:
     lo, hi = done[0], done[-1]
@@ -511,13 +554,13 @@ if len(done) >= 2:
     print(f"growth {lo['name']} -> {hi['name']}: mentions x{m:.2f}, link time x{t:.2f} "
           f"(time per mention x{t / m:.2f}; 1.00 is linear), candidate pairs x{p:.2f}, "
           f"peak RSS x{hi['rss'] / max(lo['rss'], 1):.2f}")
-elif len(rows) >= 2:
-    lo, hi = rows[0], rows[-1]
-    def pace(r):
-        n = r["mentions"] if r["done"] else r["compared"]
-        return r["secs"] / n if n else float("nan")
-    print(f"growth {lo['name']} -> {hi['name']}: seconds per compared mention x{pace(hi) / pace(lo):.2f} "
-          f"(1.00 is linear; from runs that did not all finish)")
+else:
+    paced = [r for r in rows if r["done"] or r["compared"]]
+    if len(paced) >= 2:
+        lo, hi = paced[0], paced[-1]
+        pace = lambda r: r["secs"] / (r["mentions"] if r["done"] else r["compared"])
+        print(f"growth {lo['name']} -> {hi['name']}: seconds per compared mention x{pace(hi) / pace(lo):.2f} "
+              f"(1.00 is linear; from runs that did not all finish)")
 PY
 echo
 cat "$EVAL"
