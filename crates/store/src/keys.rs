@@ -139,7 +139,8 @@ const LZ4: u8 = 1;
 /// The text lives in the blob file; 8 bytes of offset and 4 of length follow.
 const BLOB: u8 = 2;
 
-fn pack_json(json: &[u8], out: &mut Vec<u8>) {
+/// Packs JSON text as it is stored (LZ4), after what `out` holds.
+pub fn pack_json(json: &[u8], out: &mut Vec<u8>) {
     out.push(LZ4);
     out.extend_from_slice(&lz4_flex::compress_prepend_size(json));
 }
