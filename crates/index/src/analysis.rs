@@ -8,6 +8,7 @@
 //! The same [`words`] function analyses documents and queries, so both always agree.
 
 use openreg_link::names::fold_diacritics;
+use openreg_link::translit::is_word_char;
 use openreg_link::{latin, skeleton};
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
@@ -45,8 +46,8 @@ fn spans(text: &str) -> Vec<(usize, usize)> {
     let mut start: Option<usize> = None;
     for (i, &(at, c)) in chars.iter().enumerate() {
         let inner_apostrophe =
-            APOSTROPHES.contains(&c) && start.is_some() && chars.get(i + 1).is_some_and(|(_, n)| n.is_alphanumeric());
-        if c.is_alphanumeric() || is_mark(c) || inner_apostrophe {
+            APOSTROPHES.contains(&c) && start.is_some() && chars.get(i + 1).is_some_and(|(_, n)| is_word_char(*n));
+        if is_word_char(c) || is_mark(c) || inner_apostrophe {
             start.get_or_insert(at);
         } else if let Some(s) = start.take() {
             out.push((s, at));

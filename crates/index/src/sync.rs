@@ -87,6 +87,7 @@ pub fn catch_up(store: &Store, index: &mut SearchIndex, progress: &mut dyn FnMut
         let Some(last) = ids.last() else { break };
         after = Some(last.clone());
         let mut mentions = Vec::new();
+        let before = done.len();
         for id in ids {
             let (kind, key) = id.split_once('/').unwrap_or(("", id.as_str()));
             match kind {
@@ -118,7 +119,8 @@ pub fn catch_up(store: &Store, index: &mut SearchIndex, progress: &mut dyn FnMut
         if covered.len() > COVERED_MAX {
             covered.clear();
         }
-        summary.applied += done.len() as u64;
+        // `done` holds every id since the last commit; count only this round's.
+        summary.applied += (done.len() - before) as u64;
         if since_commit >= COMMIT_EVERY {
             commit(index, &mut done)?;
             since_commit = 0;

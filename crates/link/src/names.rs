@@ -155,7 +155,7 @@ pub fn fingerprint(name: &str) -> Fingerprint {
     // Apostrophes inside a word are part of it (Georgian ejectives: ch'avch'avadze; O'Brien).
     let latin: String = latin(&text).chars().filter(|c| !matches!(c, '\'' | '’' | 'ʼ' | '`')).collect();
     let mut words: Vec<String> = Vec::new();
-    for word in latin.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in latin.split(|c: char| !crate::translit::is_word_char(c)).filter(|w| !w.is_empty()) {
         let word = fold_diacritics(word);
         if TITLES.contains(&word.as_str()) || word.is_empty() {
             continue;

@@ -71,6 +71,30 @@ fn lookup(table: &[(char, &'static str)], c: char) -> Option<&'static str> {
     table.iter().find(|(k, _)| *k == c).map(|(_, v)| *v)
 }
 
+/// Whether `c` is a letter, for the letters of the scripts openreg reads most (Latin, Cyrillic,
+/// Georgian) without Unicode's tables: those lookups were a sixth of the search index's build time
+/// on Cyrillic text. `None` for everything else, which must be asked of the tables.
+fn known_letter(c: char) -> Option<bool> {
+    match c {
+        'a'..='z' | 'A'..='Z' => Some(true),
+        c if c.is_ascii() => Some(false),
+        '\u{0400}'..='\u{0481}' | '\u{048A}'..='\u{052F}' => Some(true),
+        '\u{10A0}'..='\u{10C5}' | '\u{10D0}'..='\u{10FA}' | '\u{10FC}'..='\u{10FF}' => Some(true),
+        '\u{1C90}'..='\u{1CBA}' | '\u{1CBD}'..='\u{1CBF}' => Some(true),
+        _ => None,
+    }
+}
+
+/// `char::is_alphabetic`, quicker for Latin, Cyrillic and Georgian.
+pub fn is_letter(c: char) -> bool {
+    known_letter(c).unwrap_or_else(|| c.is_alphabetic())
+}
+
+/// `char::is_alphanumeric`, quicker for Latin, Cyrillic and Georgian.
+pub fn is_word_char(c: char) -> bool {
+    c.is_ascii_digit() || known_letter(c).unwrap_or_else(|| c.is_alphanumeric())
+}
+
 fn is_cyrillic(c: char) -> bool {
     ('\u{400}'..='\u{4FF}').contains(&c)
 }
@@ -124,7 +148,7 @@ pub fn latin(text: &str) -> String {
             if ('\u{1C90}'..='\u{1CBF}').contains(&c) || ('\u{10A0}'..='\u{10C5}').contains(&c) {
                 // Georgian capitals: the whole digraph in capitals (any_ascii writes "Dz", "Sh").
                 out.push_str(&any_ascii::any_ascii_char(c).to_ascii_uppercase());
-            } else if c.is_alphabetic() {
+            } else if is_letter(c) {
                 out.push_str(any_ascii::any_ascii_char(c));
             } else {
                 out.push(c);
@@ -132,7 +156,7 @@ pub fn latin(text: &str) -> String {
             continue;
         }
         let lower = c.to_lowercase().next().unwrap_or(c);
-        let initial = prev.is_none_or(|p| !p.is_alphabetic() && !APOSTROPHES.contains(&p));
+        let initial = prev.is_none_or(|p| !is_letter(p) && !APOSTROPHES.contains(&p));
         let mapped = match alphabet {
             // KMU writes зг as zgh, so that it is not read as the letter ж (zh).
             Cyrillic::Ukrainian if lower == 'г' && prev.is_some_and(|p| p == 'з' || p == 'З') => "gh",
@@ -164,6 +188,14 @@ pub fn latin(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn letter_short_cuts_agree_with_unicode() {
+        for c in (0u32..0x3000).filter_map(char::from_u32) {
+            assert_eq!(super::is_letter(c), c.is_alphabetic(), "{c:?}");
+            assert_eq!(super::is_word_char(c), c.is_alphanumeric(), "{c:?}");
+        }
+    }
+
     use super::*;
 
     #[test]
