@@ -20,7 +20,9 @@ use crate::{Opened, Result, SearchIndex};
 /// Queue entries read at a time.
 const BATCH: usize = 2_000;
 /// Documents written between two commits (each commit makes the work so far safe from a crash).
-const COMMIT_EVERY: u64 = 50_000;
+/// What the index holds uncommitted grows by about 5 KB a document: committing every 50,000 took
+/// a 50,000-contract catch-up to 415 MB peak RSS, every 10,000 to 183 MB, at the same speed.
+const COMMIT_EVERY: u64 = 10_000;
 /// Mentions remembered as placed in an organisation or person document during one catch-up (about
 /// 20 MB at most; past it the memory is cleared, and a later batch may rebuild an entity again).
 const COVERED_MAX: usize = 200_000;
