@@ -3,6 +3,7 @@
 
 mod bods_fixtures;
 mod crash;
+mod demo;
 mod donations;
 mod flags;
 mod link;

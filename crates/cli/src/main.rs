@@ -75,7 +75,8 @@ enum Command {
     ///   openreg export bods --bods-version 0.4 --package -o owners-0.4.json
     #[command(verbatim_doc_comment)]
     Export(export::ExportArgs),
-    /// Summarise what the registry holds.
+    /// Summarise what the registry holds: contracts and releases, ownership statements, donations,
+    /// parties linked and how, red flags, the quarantine, and changes the search index has yet to take.
     Stats {
         /// Machine-readable JSON.
         #[arg(long)]

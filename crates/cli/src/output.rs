@@ -74,11 +74,49 @@ pub fn stats(store: &Store, json: bool) -> Result<()> {
     if let (Some(first), Some(last)) = (&stats.earliest_date, &stats.latest_date) {
         println!("dates                  {first} to {last}");
     }
+    if stats.statements > 0 {
+        println!(
+            "ownership statements   {} ({} entities and persons, {} relationships)",
+            stats.statements,
+            stats.statements - stats.relationship_statements,
+            stats.relationship_statements
+        );
+    }
+    if stats.donations > 0 {
+        println!("donations              {}", stats.donations);
+    }
+    if stats.mentions > 0 {
+        let links: Vec<String> = stats.links.iter().map(|(label, n)| format!("{n} {label}")).collect();
+        println!(
+            "linking                {} parties, owners and donors; {} identifiers shared; name links: {}",
+            stats.mentions,
+            stats.identifier_groups,
+            if links.is_empty() { "none".to_string() } else { links.join(", ") }
+        );
+        if stats.mentions_pending > 0 {
+            println!("  not compared yet     {} (run `openreg link`)", stats.mentions_pending);
+        }
+        if stats.judgements > 0 {
+            println!("  judged by a person   {}", stats.judgements);
+        }
+    }
+    if stats.flags > 0 {
+        println!("red flags              {} (see `openreg flags`)", stats.flags);
+    }
+    if stats.search_waiting > 0 {
+        println!("search index           {} changes waiting (the next search adds them)", stats.search_waiting);
+    }
     println!("on disk                {:.1} MB", stats.disk_bytes as f64 / 1e6);
     if let Some(last) = &stats.last_ingest {
+        let names: Vec<&str> = last
+            .sources
+            .iter()
+            .map(|s| std::path::Path::new(s).file_name().and_then(|n| n.to_str()).unwrap_or(s))
+            .collect();
         println!(
-            "last ingest            {} ({} new releases{})",
+            "last ingest            {} from {} ({} new releases{})",
             last.started_at,
+            if names.is_empty() { "standard input".to_string() } else { names.join(", ") },
             last.releases_new,
             if last.finished { "" } else { ", interrupted" }
         );

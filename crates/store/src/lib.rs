@@ -182,6 +182,21 @@ pub struct Stats {
     pub earliest_date: Option<String>,
     pub latest_date: Option<String>,
     pub last_ingest: Option<Checkpoint>,
+    /// BODS statements, and how many of them are relationships (the rest: entities and persons).
+    pub statements: u64,
+    pub relationship_statements: u64,
+    pub donations: u64,
+    /// Parties, owners and donors gathered for linking, and those not compared yet.
+    pub mentions: u64,
+    pub mentions_pending: u64,
+    /// Name links by label (identifier agreement is not stored as links: see `identifier_groups`).
+    pub links: std::collections::BTreeMap<String, u64>,
+    /// Identifiers carried by more than one mention: each group is one entity.
+    pub identifier_groups: u64,
+    pub judgements: u64,
+    pub flags: u64,
+    /// Documents changed in the store and not yet in the search index.
+    pub search_waiting: u64,
     pub disk_bytes: u64,
 }
 
@@ -930,21 +945,20 @@ impl Store {
             stats.releases += 1;
         }
         stats.ocids = self.ocids().count() as u64;
-        for entry in self.compiled() {
-            let (_, date, _) = entry?;
-            stats.records_compiled += 1;
-            if !date.is_empty() {
-                if stats.earliest_date.as_deref().is_none_or(|d| date.as_str() < d) {
-                    stats.earliest_date = Some(date.clone());
-                }
-                if stats.latest_date.as_deref().is_none_or(|d| date.as_str() > d) {
-                    stats.latest_date = Some(date);
-                }
-            }
-        }
+        // The envelopes alone: the compiled texts need not be unpacked to be counted.
         for entry in self.db.scan_prefix(prefix(COMPILED)).values() {
-            if CompiledEnvelope::decode(&entry?).is_some_and(|e| e.from_publisher) {
-                stats.records_from_publisher += 1;
+            let value = entry?;
+            let envelope = CompiledEnvelope::decode(&value).ok_or_else(|| StoreError::Corrupt("compiled".into()))?;
+            stats.records_compiled += 1;
+            stats.records_from_publisher += envelope.from_publisher as u64;
+            let date = envelope.date;
+            if !date.is_empty() {
+                if stats.earliest_date.as_deref().is_none_or(|d| date < d) {
+                    stats.earliest_date = Some(date.to_string());
+                }
+                if stats.latest_date.as_deref().is_none_or(|d| date > d) {
+                    stats.latest_date = Some(date.to_string());
+                }
             }
         }
         stats.awaiting_compile = self.dirty_count();
@@ -952,6 +966,16 @@ impl Store {
         stats.packages = self.db.scan_prefix(prefix(PACKAGE)).count() as u64;
         stats.quarantined = self.db.scan_prefix(prefix(QUARANTINE)).count() as u64;
         stats.last_ingest = self.checkpoint()?;
+        (stats.statements, stats.relationship_statements) = self.statement_counts()?;
+        stats.donations = self.db.scan_prefix(prefix(DONATION)).count() as u64;
+        stats.mentions = self.db.scan_prefix(prefix(MENTION)).count() as u64;
+        stats.mentions_pending = self.pending_mention_count();
+        stats.links = self.link_counts()?;
+        stats.identifier_groups = self.shared_identifier_count()?;
+        // Each judgement is kept under both of its mentions.
+        stats.judgements = self.db.scan_prefix(prefix(JUDGEMENT)).count() as u64 / 2;
+        stats.flags = self.db.scan_prefix(prefix(FLAG)).count() as u64;
+        stats.search_waiting = self.index_pending_count();
         stats.disk_bytes = self.db.size_on_disk()? + self.blobs.size();
         Ok(stats)
     }

@@ -208,6 +208,15 @@ impl Store {
         })
     }
 
+    /// How many links there are of each label.
+    pub fn link_counts(&self) -> Result<std::collections::BTreeMap<String, u64>> {
+        let mut counts = std::collections::BTreeMap::new();
+        for link in self.links() {
+            *counts.entry(link?.label.as_str().to_string()).or_default() += 1;
+        }
+        Ok(counts)
+    }
+
     /// Records a person's judgement about two mentions.
     pub fn put_judgement(&self, judgement: &Judgement) -> Result<()> {
         let value = serde_json::to_vec(judgement)?;

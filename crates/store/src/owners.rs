@@ -166,6 +166,18 @@ impl Store {
         Ok(out.into_iter().map(|(_, s, v)| (s, v)).collect())
     }
 
+    /// How many statements are stored, and how many of them are relationships.
+    pub fn statement_counts(&self) -> Result<(u64, u64)> {
+        let (mut all, mut relationships) = (0, 0);
+        for key in self.db.scan_prefix(prefix(STATEMENT_ORDER)).keys() {
+            // Key: prefix, whether a relationship, sequence.
+            let key = key?;
+            all += 1;
+            relationships += (key.get(2) == Some(&1)) as u64;
+        }
+        Ok((all, relationships))
+    }
+
     /// Every stored statement, its text exactly as ingested: entities and persons first, then
     /// relationships, each in the order openreg first received them (so that every statement
     /// comes after those it refers to, as BODS asks). One statement is in memory at a time.
