@@ -84,6 +84,11 @@ fn donor_owned_supplier_is_flagged_with_its_evidence_and_certainty() {
     let text = stdout(&openreg(dir.path(), &["explain", id]));
     assert!(text.contains("Certainty: probable"), "{text}");
     assert!(text.contains("Check: donation"), "{text}");
+    // For scripts: the flag itself, with the same text.
+    let flag = json(&openreg(dir.path(), &["explain", id, "--json"]));
+    assert_eq!(flag["id"], id);
+    assert_eq!(flag["explanation"], text.as_str());
+    assert!(!flag["evidence"].as_array().unwrap().is_empty(), "{flag}");
     assert_eq!(code(&openreg(dir.path(), &["explain", "R999-nothing"])), 1);
 }
 

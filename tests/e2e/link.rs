@@ -91,8 +91,11 @@ fn runs_are_incremental_and_judgements_are_kept() {
     assert!(linked_ids(&after).is_empty(), "{after}");
 
     // A confirmation is a confirmed link, with who said so.
-    let out = openreg(dir.path(), &["link", "confirm", "bods/ge-person-chavchavadze", &donor]);
+    let out = openreg(dir.path(), &["link", "confirm", "bods/ge-person-chavchavadze", &donor, "--json"]);
     assert_eq!(code(&out), 0);
+    let judgement = json(&out);
+    assert_eq!(judgement["same"], true, "{judgement}");
+    assert!([judgement["a"].as_str(), judgement["b"].as_str()].contains(&Some(donor.as_str())), "{judgement}");
     assert_eq!(code(&openreg(dir.path(), &["link", "--all"])), 0);
     let after = json(&openreg(dir.path(), &["links", "bods/ge-person-chavchavadze", "--json"]));
     assert_eq!(linked_ids(&after), [(donor.clone(), "confirmed".to_string())]);

@@ -199,11 +199,18 @@ fn by_commitment(store: &Store, args: &FlagsArgs) -> Result<u8> {
     Ok(0)
 }
 
-pub fn explain(store: &Store, id: &str) -> Result<u8> {
+pub fn explain(store: &Store, id: &str, json: bool) -> Result<u8> {
     bring_up_to_date(store, None)?;
     match store.flag(id)? {
         Some(flag) => {
-            print!("{}", openreg_flags::explain::explain(&flag));
+            let explanation = openreg_flags::explain::explain(&flag);
+            if json {
+                let mut value = serde_json::to_value(&flag)?;
+                value["explanation"] = explanation.into();
+                println!("{}", serde_json::to_string(&value)?);
+            } else {
+                print!("{explanation}");
+            }
             Ok(0)
         }
         None => {

@@ -51,19 +51,33 @@ struct RunArgs {
 #[derive(clap::Subcommand)]
 enum LinkCommand {
     /// Record that two mentions are the same organisation or person (a confirmed link).
+    ///
+    /// Example: openreg link confirm bods/ge-person-chavchavadze donor/ge-sao:311c43bbcda8eeb68b5a --note "same birth date in the party's filing"
+    #[command(verbatim_doc_comment)]
     Confirm {
+        /// A mention's id, as `openreg links` and `openreg search` print it.
         a: String,
+        /// The other mention's id.
         b: String,
         /// Why: your source, for whoever reads the link later.
         #[arg(long)]
         note: Option<String>,
+        /// Print the judgement recorded, as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Record that two mentions are NOT the same: no run will link them again.
     Reject {
+        /// A mention's id, as `openreg links` and `openreg search` print it.
         a: String,
+        /// The other mention's id.
         b: String,
+        /// Why: your source, for whoever reads the judgement later.
         #[arg(long)]
         note: Option<String>,
+        /// Print the judgement recorded, as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Measure linking against a labelled file (JSON Lines of mentions with a `truth` field):
     /// precision and recall per label.
@@ -84,8 +98,9 @@ impl LinkArgs {
 
     pub fn json(&self) -> bool {
         match &self.command {
-            Some(LinkCommand::Evaluate { json, .. }) => *json,
-            Some(_) => false,
+            Some(LinkCommand::Evaluate { json, .. })
+            | Some(LinkCommand::Confirm { json, .. })
+            | Some(LinkCommand::Reject { json, .. }) => *json,
             None => self.run.json,
         }
     }
@@ -103,19 +118,29 @@ fn load_config(path: &Option<PathBuf>) -> Result<LinkConfig> {
 
 pub fn run(store: &Store, args: &LinkArgs) -> Result<u8> {
     match &args.command {
-        Some(LinkCommand::Confirm { a, b, note }) => judge(store, a, b, true, note.clone()),
-        Some(LinkCommand::Reject { a, b, note }) => judge(store, a, b, false, note.clone()),
+        Some(LinkCommand::Confirm { a, b, note, json }) => judge(store, a, b, true, note.clone(), *json),
+        Some(LinkCommand::Reject { a, b, note, json }) => judge(store, a, b, false, note.clone(), *json),
         Some(LinkCommand::Evaluate { file, config, json }) => evaluate(file, &load_config(config)?, *json),
         None => link(store, &args.run),
     }
 }
 
-fn judge(store: &Store, a: &str, b: &str, same: bool, note: Option<String>) -> Result<u8> {
+fn judge(store: &Store, a: &str, b: &str, same: bool, note: Option<String>, json: bool) -> Result<u8> {
     match openreg_link::run::judge(store, a, b, same, note) {
         Ok(j) => {
             // Organisation and person documents merge along confirmed links: index both again.
             store.index_again([format!("mention/{a}"), format!("mention/{b}")])?;
-            println!("{} and {} recorded as {} ({})", j.a, j.b, if same { "the same" } else { "not the same" }, j.at);
+            if json {
+                println!("{}", serde_json::to_string(&j)?);
+            } else {
+                println!(
+                    "{} and {} recorded as {} ({})",
+                    j.a,
+                    j.b,
+                    if same { "the same" } else { "not the same" },
+                    j.at
+                );
+            }
             Ok(0)
         }
         Err(openreg_link::run::LinkError::Usage(message)) => {

@@ -143,6 +143,10 @@ enum Command {
     Explain {
         /// The flag's id, as `openreg flags` prints it.
         flag_id: String,
+        /// The flag as JSON (its evidence items and sources), with the explanation's text as
+        /// `explanation`.
+        #[arg(long)]
+        json: bool,
     },
     /// Search contracts, companies, people and donations by name (in any script), identifier or
     /// words, with filters; see `openreg search --help`.
@@ -366,9 +370,9 @@ fn run(cli: Cli) -> Result<u8> {
             let store = open_store(&cli.data_dir)?;
             flags::run(&store, &args)
         }
-        Command::Explain { flag_id } => {
+        Command::Explain { flag_id, json } => {
             let store = open_store(&cli.data_dir)?;
-            flags::explain(&store, &flag_id)
+            flags::explain(&store, &flag_id, json)
         }
         Command::Ingest(IngestCommand::Control(args)) => {
             let store = open_store(&cli.data_dir)?;
