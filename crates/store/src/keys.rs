@@ -30,9 +30,12 @@ pub const OWNED_VIA: u8 = b'O';
 pub const HOLDS_VIA: u8 = b'H';
 /// Identifier index: canonical identifier, 0, record id.
 pub const IDENTIFIER: u8 = b'I';
-/// Statements in export order: group (0 entities and persons, 1 relationships), sequence (8 bytes,
-/// big-endian) → the statement's key. BODS asks that a statement come after those it refers to.
+/// Statements in export order, as stores written before statement_order.rs kept it (read, no longer
+/// written): group (0 entities and persons, 1 relationships), sequence (8 bytes, big-endian) → the
+/// statement's key.
 pub const STATEMENT_ORDER: u8 = b'B';
+/// The metadata entry (under `m`) that says where the statement order file's committed entries end.
+pub const STATEMENT_ORDER_END: &str = "statement_order_end";
 /// Donations: donation id → the donation (JSON).
 pub const DONATION: u8 = b'G';
 /// Donor identifier index: canonical identifier, 0, donation id.
@@ -106,14 +109,6 @@ pub fn pair_key(kind: u8, a: &str, b: &[u8]) -> Vec<u8> {
 /// Everything under `kind`, 0, `a`, 0.
 pub fn pair_prefix(kind: u8, a: &str) -> Vec<u8> {
     pair_key(kind, a, b"")
-}
-
-/// Where a statement stands in export order.
-pub fn statement_order_key(relationship: bool, seq: u64) -> Vec<u8> {
-    let mut key = prefix(STATEMENT_ORDER).to_vec();
-    key.push(relationship as u8);
-    key.extend_from_slice(&seq.to_be_bytes());
-    key
 }
 
 pub fn meta_key(name: &str) -> Vec<u8> {

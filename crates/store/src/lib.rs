@@ -9,6 +9,7 @@ mod keys;
 mod links;
 pub mod owners;
 mod search_support;
+mod statement_order;
 pub use flags::FlagChanges;
 pub mod time;
 
@@ -71,6 +72,8 @@ pub struct Batch {
     pub releases_new: u64,
     pub releases_duplicate: u64,
     pub bytes: usize,
+    /// Where the statement order file ends after this batch's statements, if it has any.
+    statement_order_end: Option<u64>,
     /// The ocids with releases in this batch, and whether the store held releases of theirs before.
     ocids: HashMap<String, Fresh, FastHash>,
     /// What the batches before this one write, while they may not be applied yet.
@@ -204,6 +207,8 @@ pub struct Store {
     db: sled::Db,
     /// Bodies too many to keep in sled (release texts, BODS statements): see blobs.rs.
     blobs: blobs::Blobs,
+    /// The order statements are exported in: see statement_order.rs.
+    statement_order: statement_order::StatementOrder,
     next_seq: AtomicU64,
     rules_1_1: Merger,
     rules_1_0: Merger,
@@ -227,7 +232,11 @@ impl Store {
             Some(v) => u64::from_be_bytes(v.as_ref().try_into().map_err(|_| StoreError::Corrupt("sequence".into()))?),
             None => 0,
         };
+        let statement_order_end = db.get(meta_key(STATEMENT_ORDER_END))?.map_or(Ok(0), |v| {
+            v.as_ref().try_into().map(u64::from_be_bytes).map_err(|_| StoreError::Corrupt("statement order end".into()))
+        })?;
         Ok(Store {
+            statement_order: statement_order::StatementOrder::open(dir, statement_order_end)?,
             db,
             blobs: blobs::Blobs::open(dir)?,
             next_seq: AtomicU64::new(next_seq),
@@ -243,6 +252,7 @@ impl Store {
             releases_new: 0,
             releases_duplicate: 0,
             bytes: 0,
+            statement_order_end: None,
             ocids: HashMap::default(),
             unapplied: Vec::new(),
         }
@@ -412,6 +422,11 @@ impl Store {
         // Bodies the batch points at must be durable before the batch is.
         self.blobs.sync()?;
         let mut writes = batch.batch;
+        if let Some(end) = batch.statement_order_end {
+            // The order file too, and where it ends goes in the same atomic write.
+            self.statement_order.sync()?;
+            writes.insert(meta_key(STATEMENT_ORDER_END), &end.to_be_bytes()[..]);
+        }
         for (ocid, fresh) in &batch.ocids {
             if let Fresh::Compile { .. } = fresh {
                 writes.insert(ocid_key(DIRTY, ocid), &[][..]);

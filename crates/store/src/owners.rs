@@ -113,7 +113,7 @@ impl Store {
         batch.bytes += json.len();
         batch.batch.insert(key.clone(), envelope);
         let relationship = matches!(statement.details, Details::Relationship(_));
-        batch.batch.insert(statement_order_key(relationship, seq), key.as_slice());
+        batch.statement_order_end = Some(self.statement_order.append(relationship, &key)?);
         for replaced in &statement.replaces {
             batch.batch.insert(ocid_key(REPLACED, replaced), &[][..]);
         }
@@ -182,15 +182,36 @@ impl Store {
     /// relationships, each in the order openreg first received them (so that every statement
     /// comes after those it refers to, as BODS asks). One statement is in memory at a time.
     pub fn statements(&self) -> impl Iterator<Item = Result<StoredStatement>> + '_ {
-        self.db.scan_prefix(prefix(STATEMENT_ORDER)).values().map(move |key| {
-            let key = key?;
-            // A statement key is laid out as a release key: record id where the ocid is.
-            let record_id = String::from_utf8_lossy(release_key_ocid(&key)).into_owned();
-            let bytes = self.db.get(&key)?.ok_or_else(|| {
-                StoreError::Corrupt(format!("a statement of {record_id} is in the export order but not stored"))
-            })?;
-            decode_statement(&self.blobs, &record_id, &bytes)
-        })
+        // Only what committed batches wrote: a batch being filled meanwhile appends after this.
+        let end = self
+            .db
+            .get(meta_key(STATEMENT_ORDER_END))
+            .map(|v| v.and_then(|v| v.as_ref().try_into().ok()).map_or(0, u64::from_be_bytes));
+        [false, true]
+            .into_iter()
+            .flat_map(move |relationship| {
+                // Each group: the keys of a store written before the order file, then the file's.
+                let mut legacy = prefix(STATEMENT_ORDER).to_vec();
+                legacy.push(relationship as u8);
+                let legacy = self.db.scan_prefix(legacy).values().map(|key| Ok(key?.to_vec()));
+                let from_file: Box<dyn Iterator<Item = Result<Vec<u8>>>> = match &end {
+                    Ok(end) => match self.statement_order.keys(relationship, *end) {
+                        Ok(keys) => Box::new(keys.map(|key| Ok(key?))),
+                        Err(e) => Box::new(std::iter::once(Err(e.into()))),
+                    },
+                    Err(e) => Box::new(std::iter::once(Err(StoreError::Sled(e.clone())))),
+                };
+                legacy.chain(from_file)
+            })
+            .map(move |key: Result<Vec<u8>>| {
+                let key = key?;
+                // A statement key is laid out as a release key: record id where the ocid is.
+                let record_id = String::from_utf8_lossy(release_key_ocid(&key)).into_owned();
+                let bytes = self.db.get(&key)?.ok_or_else(|| {
+                    StoreError::Corrupt(format!("a statement of {record_id} is in the export order but not stored"))
+                })?;
+                decode_statement(&self.blobs, &record_id, &bytes)
+            })
     }
 
     /// What openreg tolerated in a record's statements, in publication order.
@@ -328,6 +349,81 @@ mod tests {
         assert_eq!(warnings.len(), 2);
         assert_eq!((warnings[0].statement_id.as_str(), warnings[0].pointer.as_str()), ("s-e", "/publicationDetails"));
         assert!(store.record_warnings("p").unwrap().is_empty());
+    }
+
+    fn add(store: &Store, batch: &mut Batch, text: &[u8]) -> Added {
+        let read = openreg_model::bods::read_statement(&serde_json::from_slice(text).unwrap()).unwrap();
+        store.add_statement(batch, &read.statement, text, &[]).unwrap()
+    }
+
+    fn exported(store: &Store) -> Vec<String> {
+        store.statements().map(|s| s.unwrap().record_id).collect()
+    }
+
+    #[test]
+    fn a_batch_that_never_committed_leaves_no_place_in_the_export() {
+        let dir = tempfile::tempdir().unwrap();
+        let entity = br#"{"statementId":"s-e","recordId":"e","recordType":"entity","recordDetails":{"name":"E"}}"#;
+        let person = br#"{"statementId":"s-p","recordId":"p","recordType":"person","recordDetails":{"personType":"knownPerson"}}"#;
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let mut batch = store.batch();
+            add(&store, &mut batch, entity);
+            store.commit(batch, &crate::Checkpoint::default()).unwrap();
+            // Appended and even synced (as a later batch's commit would), but never committed.
+            let mut lost = store.batch();
+            add(&store, &mut lost, person);
+            store.statement_order.sync().unwrap();
+            assert_eq!(exported(&store), ["e"], "only committed places are read");
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(exported(&store), ["e"]);
+        // Ingesting both again stores the lost one, once.
+        let mut batch = store.batch();
+        assert_eq!(add(&store, &mut batch, entity), Added::Duplicate);
+        assert_eq!(add(&store, &mut batch, person), Added::New);
+        store.commit(batch, &crate::Checkpoint::default()).unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(exported(&store), ["e", "p"]);
+    }
+
+    #[test]
+    fn stores_with_the_export_order_in_sled_still_export_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut batch = store.batch();
+        add(&store, &mut batch, br#"{"statementId":"s-r1","recordId":"r1","recordType":"relationship","recordDetails":{"subject":"e2","interestedParty":"e1"}}"#);
+        add(
+            &store,
+            &mut batch,
+            br#"{"statementId":"s-e1","recordId":"e1","recordType":"entity","recordDetails":{"name":"E1"}}"#,
+        );
+        store.commit(batch, &crate::Checkpoint::default()).unwrap();
+        // Rewrite those places as an older openreg kept them: a sled key each, and no file.
+        let mut legacy = sled::Batch::default();
+        for (group, key) in [(1u8, pair_key(STATEMENT, "r1", b"")), (0, pair_key(STATEMENT, "e1", b""))] {
+            let stored = store.db.scan_prefix(&key).keys().next().unwrap().unwrap();
+            let mut order = prefix(STATEMENT_ORDER).to_vec();
+            order.push(group);
+            order.extend_from_slice(&(group as u64).to_be_bytes());
+            legacy.insert(order, stored);
+        }
+        legacy.remove(meta_key(STATEMENT_ORDER_END));
+        store.db.apply_batch(legacy).unwrap();
+        store.db.flush().unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(exported(&store), ["e1", "r1"]);
+        let mut batch = store.batch();
+        add(&store, &mut batch, br#"{"statementId":"s-r2","recordId":"r2","recordType":"relationship","recordDetails":{"subject":"e2","interestedParty":"e1"}}"#);
+        add(
+            &store,
+            &mut batch,
+            br#"{"statementId":"s-e2","recordId":"e2","recordType":"entity","recordDetails":{"name":"E2"}}"#,
+        );
+        store.commit(batch, &crate::Checkpoint::default()).unwrap();
+        assert_eq!(exported(&store), ["e1", "e2", "r1", "r2"], "every entity before every relationship");
     }
 
     #[test]
