@@ -168,40 +168,52 @@ impl Store {
 
     /// How many statements are stored, and how many of them are relationships.
     pub fn statement_counts(&self) -> Result<(u64, u64)> {
-        let (mut all, mut relationships) = (0, 0);
-        for key in self.db.scan_prefix(prefix(STATEMENT_ORDER)).keys() {
-            // Key: prefix, whether a relationship, sequence.
-            let key = key?;
-            all += 1;
-            relationships += (key.get(2) == Some(&1)) as u64;
+        let end = self.statement_order_end()?;
+        let mut counts = [0u64; 2];
+        for relationship in [false, true] {
+            for key in self.statement_keys(relationship, end) {
+                key?;
+                counts[relationship as usize] += 1;
+            }
         }
-        Ok((all, relationships))
+        Ok((counts[0] + counts[1], counts[1]))
+    }
+
+    /// Where the order file ends for the batches committed so far (a batch being filled meanwhile
+    /// appends after it).
+    fn statement_order_end(&self) -> Result<u64> {
+        Ok(self
+            .db
+            .get(meta_key(STATEMENT_ORDER_END))?
+            .and_then(|v| v.as_ref().try_into().ok())
+            .map_or(0, u64::from_be_bytes))
+    }
+
+    /// The keys of one group of statements (entities and persons, or relationships) in export
+    /// order, up to `end` of the order file: the keys of a store written before the order file,
+    /// then the file's.
+    fn statement_keys(&self, relationship: bool, end: u64) -> Box<dyn Iterator<Item = Result<Vec<u8>>> + '_> {
+        let mut legacy = prefix(STATEMENT_ORDER).to_vec();
+        legacy.push(relationship as u8);
+        let legacy = self.db.scan_prefix(legacy).values().map(|key| Ok(key?.to_vec()));
+        match self.statement_order.keys(relationship, end) {
+            Ok(keys) => Box::new(legacy.chain(keys.map(|key| Ok(key?)))),
+            Err(e) => Box::new(legacy.chain(std::iter::once(Err(e.into())))),
+        }
     }
 
     /// Every stored statement, its text exactly as ingested: entities and persons first, then
     /// relationships, each in the order openreg first received them (so that every statement
     /// comes after those it refers to, as BODS asks). One statement is in memory at a time.
     pub fn statements(&self) -> impl Iterator<Item = Result<StoredStatement>> + '_ {
-        // Only what committed batches wrote: a batch being filled meanwhile appends after this.
-        let end = self
-            .db
-            .get(meta_key(STATEMENT_ORDER_END))
-            .map(|v| v.and_then(|v| v.as_ref().try_into().ok()).map_or(0, u64::from_be_bytes));
+        // One end for both groups: a relationship committed after the entities were read could
+        // otherwise refer to an entity the export never wrote.
+        let end = self.statement_order_end();
         [false, true]
             .into_iter()
-            .flat_map(move |relationship| {
-                // Each group: the keys of a store written before the order file, then the file's.
-                let mut legacy = prefix(STATEMENT_ORDER).to_vec();
-                legacy.push(relationship as u8);
-                let legacy = self.db.scan_prefix(legacy).values().map(|key| Ok(key?.to_vec()));
-                let from_file: Box<dyn Iterator<Item = Result<Vec<u8>>>> = match &end {
-                    Ok(end) => match self.statement_order.keys(relationship, *end) {
-                        Ok(keys) => Box::new(keys.map(|key| Ok(key?))),
-                        Err(e) => Box::new(std::iter::once(Err(e.into()))),
-                    },
-                    Err(e) => Box::new(std::iter::once(Err(StoreError::Sled(e.clone())))),
-                };
-                legacy.chain(from_file)
+            .flat_map(move |relationship| match &end {
+                Ok(end) => self.statement_keys(relationship, *end),
+                Err(e) => Box::new(std::iter::once(Err(StoreError::Corrupt(e.to_string())))),
             })
             .map(move |key: Result<Vec<u8>>| {
                 let key = key?;
