@@ -6,50 +6,25 @@
 //! synced before that batch is committed, so a committed pointer always finds its body. Bodies
 //! appended by a batch that never committed are garbage nobody points at.
 //!
-//! Appends gather in memory and go to the file a megabyte at a time (and at every sync): an
-//! ingest appends a few hundred thousand bodies of a few kilobytes, one write call each otherwise.
+//! Appends are buffered (see append_file.rs).
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::fs::File;
+use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::Mutex;
+
+use crate::append_file::AppendFile;
 
 pub struct Blobs {
-    appender: Mutex<Appender>,
+    file: AppendFile,
     reader: File,
-    /// Another handle on the file, to sync it without holding up appends.
-    syncer: File,
-}
-
-struct Appender {
-    file: File,
-    /// How many bytes the file holds.
-    written: u64,
-    /// Appended bodies not written yet; they follow `written` in the file.
-    pending: Vec<u8>,
-}
-
-/// How much appended text is held before it is written.
-const WRITE_FROM: usize = 1 << 20;
-
-impl Appender {
-    fn write_pending(&mut self) -> io::Result<()> {
-        self.file.write_all(&self.pending)?;
-        self.written += self.pending.len() as u64;
-        self.pending.clear();
-        Ok(())
-    }
 }
 
 impl Blobs {
     pub fn open(dir: &Path) -> io::Result<Blobs> {
-        let path = dir.join("blobs.log");
-        let file = OpenOptions::new().create(true).append(true).read(true).open(&path)?;
-        let written = file.metadata()?.len();
-        let syncer = file.try_clone()?;
-        let reader = File::open(&path)?;
-        Ok(Blobs { appender: Mutex::new(Appender { file, written, pending: Vec::new() }), reader, syncer })
+        let file = AppendFile::open(&dir.join("blobs.log"), None)?;
+        let reader = File::open(file.path())?;
+        Ok(Blobs { file, reader })
     }
 
     /// Appends `bytes`, returning where they are.
@@ -59,36 +34,22 @@ impl Blobs {
 
     /// Appends what `write` adds to the vector it is given, returning where it is.
     pub fn append_with(&self, write: impl FnOnce(&mut Vec<u8>)) -> io::Result<(u64, u32)> {
-        let mut appender = self.appender.lock().expect("the blob file lock is never poisoned");
-        let start = appender.pending.len();
-        let at = appender.written + start as u64;
-        write(&mut appender.pending);
-        let len = (appender.pending.len() - start) as u32;
-        if appender.pending.len() >= WRITE_FROM {
-            appender.write_pending()?;
-        }
-        Ok((at, len))
+        let (at, end) = self.file.append_with(write)?;
+        Ok((at, (end - at) as u32))
     }
 
     /// Makes every append so far durable.
     pub fn sync(&self) -> io::Result<()> {
-        self.appender.lock().expect("the blob file lock is never poisoned").write_pending()?;
-        self.syncer.sync_data()
+        self.file.sync()
     }
 
     /// How many bytes have been appended, in the file or waiting to be written.
     pub fn size(&self) -> u64 {
-        let appender = self.appender.lock().expect("the blob file lock is never poisoned");
-        appender.written + appender.pending.len() as u64
+        self.file.size()
     }
 
     pub fn read(&self, at: u64, len: u32) -> io::Result<Vec<u8>> {
-        {
-            let mut appender = self.appender.lock().expect("the blob file lock is never poisoned");
-            if at + len as u64 > appender.written {
-                appender.write_pending()?;
-            }
-        }
+        self.file.written_through(at + len as u64)?;
         let mut buf = vec![0; len as usize];
         self.reader.read_exact_at(&mut buf, at)?;
         Ok(buf)

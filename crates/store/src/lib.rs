@@ -1,6 +1,7 @@
 //! openreg's store: every release kept losslessly in sled, compiled records kept up to date as
 //! releases arrive, and a quarantine for input that could not be used. The only crate that touches sled.
 
+mod append_file;
 mod blobs;
 mod donations;
 mod flags;

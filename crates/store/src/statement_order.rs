@@ -17,90 +17,46 @@
 //! that point: entries of a batch that never committed are dropped, and a re-ingest writes them
 //! again with their statements.
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, BufReader, Read, Write};
+use std::fs::File;
+use std::io::{self, BufReader, Read};
 use std::path::Path;
-use std::sync::Mutex;
+
+use crate::append_file::AppendFile;
 
 pub struct StatementOrder {
-    appender: Mutex<Appender>,
-    /// Another handle on the file, to sync it without holding up appends.
-    syncer: File,
-    path: std::path::PathBuf,
-}
-
-struct Appender {
-    file: File,
-    /// How many bytes the file holds.
-    written: u64,
-    /// Entries appended and not written yet; they follow `written` in the file.
-    pending: Vec<u8>,
-}
-
-/// How many appended bytes are held before they are written.
-const WRITE_FROM: usize = 1 << 20;
-
-impl Appender {
-    fn write_pending(&mut self) -> io::Result<()> {
-        self.file.write_all(&self.pending)?;
-        self.written += self.pending.len() as u64;
-        self.pending.clear();
-        Ok(())
-    }
+    file: AppendFile,
 }
 
 impl StatementOrder {
     /// Opens the file in `dir`, cut back to `committed` bytes: what the last committed batch
     /// recorded. A file shorter than that has lost entries the store relies on.
     pub fn open(dir: &Path, committed: u64) -> io::Result<StatementOrder> {
-        let path = dir.join("statements.order");
-        let file = OpenOptions::new().create(true).append(true).read(true).open(&path)?;
-        let len = file.metadata()?.len();
-        if len < committed {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!("{} holds {len} bytes, but the store committed {committed}", path.display()),
-            ));
-        }
-        if len > committed {
-            file.set_len(committed)?;
-            file.sync_data()?;
-        }
-        let syncer = file.try_clone()?;
-        Ok(StatementOrder {
-            appender: Mutex::new(Appender { file, written: committed, pending: Vec::new() }),
-            syncer,
-            path,
-        })
+        Ok(StatementOrder { file: AppendFile::open(&dir.join("statements.order"), Some(committed))? })
     }
 
     /// Appends a statement's place; returns where the file ends after it.
     pub fn append(&self, relationship: bool, statement_key: &[u8]) -> io::Result<u64> {
         let len = u16::try_from(statement_key.len())
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "statement key longer than 64 KiB"))?;
-        let mut appender = self.appender.lock().expect("the statement order lock is never poisoned");
-        appender.pending.push(relationship as u8);
-        appender.pending.extend_from_slice(&len.to_le_bytes());
-        appender.pending.extend_from_slice(statement_key);
-        let end = appender.written + appender.pending.len() as u64;
-        if appender.pending.len() >= WRITE_FROM {
-            appender.write_pending()?;
-        }
+        let (_, end) = self.file.append_with(|out| {
+            out.push(relationship as u8);
+            out.extend_from_slice(&len.to_le_bytes());
+            out.extend_from_slice(statement_key);
+        })?;
         Ok(end)
     }
 
     /// Makes every append so far durable.
     pub fn sync(&self) -> io::Result<()> {
-        self.appender.lock().expect("the statement order lock is never poisoned").write_pending()?;
-        self.syncer.sync_data()
+        self.file.sync()
     }
 
     /// The statement keys of one group, in the order they were appended, up to `end` (the
     /// committed end: entries after it belong to batches not committed yet).
     pub fn keys(&self, relationship: bool, end: u64) -> io::Result<impl Iterator<Item = io::Result<Vec<u8>>>> {
         // Entries held in memory are written first, so that one reader sees them all.
-        self.appender.lock().expect("the statement order lock is never poisoned").write_pending()?;
-        let mut reader = BufReader::with_capacity(1 << 16, File::open(&self.path)?.take(end));
+        self.file.written_through(end)?;
+        let mut reader = BufReader::with_capacity(1 << 16, File::open(self.file.path())?.take(end));
         let group = relationship as u8;
         Ok(std::iter::from_fn(move || loop {
             let mut head = [0u8; 3];
