@@ -10,6 +10,7 @@ mod links;
 pub mod owners;
 mod search_support;
 pub use flags::FlagChanges;
+pub use links::LinkWrites;
 pub mod time;
 
 use std::collections::{HashMap, HashSet};
