@@ -41,9 +41,13 @@
 # EM), clearly labelled, as an order of magnitude, with its precision and recall on the labelled
 # sample's persons.
 #
-# Disk: a store takes about 8 KB per mention once linked (the quarter world, 815,000 mentions:
-# 6.6 GB; the full world, 3.26 million mentions, would need about 27 GB) plus the world's files
-# (0.5 and 2.1 GB).
+# Disk: a store takes about 1.4 KB per mention after ingest (the quarter world: 1.2 GB) and about
+# 5 KB more per mention once linked (measured to the end on a 32,647-mention world, 2.7 name links
+# per mention: 5.1 KB, where it took 8.9 KB before linking wrote to sled a chunk at a time), of
+# which gathering mentions takes about 2.6 KB; name links (each kept under both its ends) take most
+# of the rest, and their number per mention grows with the world. So about 5.5 GB for the quarter
+# world (815,000 mentions) and 21 GB or more for the full one (3.26 million), plus the world's files
+# (0.5 and 2.1 GB). The warning below assumes 9 KB per mention.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
