@@ -26,7 +26,9 @@
 #   OPENREG_BIN=PATH     time this openreg binary instead of target/release/openreg
 #   KEEP=1               keep the temporary directory (stores, logs) and print its path
 #
-# Peak RSS is sampled from /proc (VmHWM, every 0.5 s) for every ingest and link run. `openreg link`
+# Peak RSS (VmHWM) and CPU time (user + system) are sampled from /proc every 0.5 s for every ingest
+# and link run (CPU time as last seen, so up to half a second short; beside wall time because the
+# machine may be shared). `openreg link`
 # runs under `script` (a pseudo-terminal) when available, so that its progress bar can be read
 # back: how many mentions were compared when it stopped. Worlds go to benches/out/ (gitignored) and
 # are reused while gen_world.rs, openreg's transliteration and the arguments are the same.
@@ -39,9 +41,13 @@
 # EM), clearly labelled, as an order of magnitude, with its precision and recall on the labelled
 # sample's persons.
 #
-# Disk: a store takes about 8 KB per mention once linked (the quarter world, 815,000 mentions:
-# 6.6 GB; the full world, 3.26 million mentions, would need about 27 GB) plus the world's files
-# (0.5 and 2.1 GB).
+# Disk: a store takes about 1.4 KB per mention after ingest (the quarter world: 1.2 GB) and about
+# 5 KB more per mention once linked (measured to the end on a 32,647-mention world, 2.7 name links
+# per mention: 5.1 KB, where it took 8.9 KB before linking wrote to sled a chunk at a time), of
+# which gathering mentions takes about 2.6 KB; name links (each kept under both its ends) take most
+# of the rest, and their number per mention grows with the world. So about 5.5 GB for the quarter
+# world (815,000 mentions) and 21 GB or more for the full one (3.26 million), plus the world's files
+# (0.5 and 2.1 GB). The warning below assumes 9 KB per mention.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -79,7 +85,7 @@ trap cleanup EXIT
 mkdir -p "$OUT_DIR"
 # name, orgs, persons, donations, mentions, link secs, finished (1/0), compared, peak RSS KB,
 # candidate pairs, probable, possible, identifier groups, too-common blocks, ingest secs, ingest peak RSS KB,
-# mentions gathered, why a run stopped, store KB after ingest/after link
+# mentions gathered, why a run stopped, store KB after ingest/after link, link CPU secs, ingest CPU secs
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 
@@ -133,13 +139,16 @@ descendant() {
 
 free_gb() { df -Pk "$WORK" | awk 'NR == 2 { print int($4 / 1048576) }'; }
 
-# sample PID OUT: "seconds VmRSS VmHWM" (KB) every 0.5 s until PID is gone; interrupts PID (and
+# sample PID OUT: "seconds VmRSS VmHWM (KB) CPU-seconds" every 0.5 s until PID is gone; interrupts PID (and
 # notes it in OUT.stopped) when the disk has less than MIN_FREE_GB free.
 sample() {
     local pid=$1 out=$2 t0 n=0
     t0=$(now_ns)
     while [[ -d /proc/$pid ]]; do
-        awk -v t="$(secs_since "$t0")" '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { if (r) print t, r, h }' \
+        local cpu
+        cpu=$(awk -v hz="$CLK_TCK" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$pid/stat" 2>/dev/null || true)
+        awk -v t="$(secs_since "$t0")" -v c="${cpu:-0}" \
+            '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { if (r) print t, r, h, c }' \
             "/proc/$pid/status" 2>/dev/null >>"$out" || true
         if ((n++ % 10 == 0)) && (($(free_gb) < MIN_FREE_GB)) && [[ ! -f $out.stopped ]]; then
             echo "less than $MIN_FREE_GB GB free on the disk" >"$out.stopped"
@@ -150,9 +159,11 @@ sample() {
 }
 
 peak_kb() { awk 'BEGIN { m = 0 } $3 > m { m = $3 } END { print m }' "$1"; }
+cpu_secs() { awk 'BEGIN { c = 0 } $4 > c { c = $4 } END { print c }' "$1"; }
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
 # run_sampled LOG CMD...: runs CMD (stdout and stderr to LOG), sampling the RSS of the `openreg`
-# process it starts. Sets LAST_SECS, LAST_RSS (peak, KB) and LAST_RC.
+# process it starts. Sets LAST_SECS, LAST_RSS (peak, KB), LAST_CPU (seconds) and LAST_RC.
 run_sampled() {
     local logfile=$1
     shift
@@ -174,6 +185,7 @@ run_sampled() {
     LAST_SECS=$(secs_since "$t0")
     wait || true
     LAST_RSS=$(peak_kb "$rssfile")
+    LAST_CPU=$(cpu_secs "$rssfile")
     LAST_STOPPED=$(cat "$rssfile.stopped" 2>/dev/null || true)
     if [[ -n $LAST_STOPPED ]]; then warn "interrupted: $LAST_STOPPED"; fi
 }
@@ -213,8 +225,9 @@ ingest() {
     if [[ ${quarantined:-0} != 0 ]]; then
         warn "$label: $quarantined records quarantined: gen-world wrote something openreg cannot read"
     fi
-    log "$label: ${LAST_SECS}s, peak RSS $((LAST_RSS / 1024)) MB, quarantined ${quarantined:-?}"
+    log "$label: ${LAST_SECS}s (CPU ${LAST_CPU}s), peak RSS $((LAST_RSS / 1024)) MB, quarantined ${quarantined:-?}"
     INGEST_SECS=$(awk -v a="$INGEST_SECS" -v b="$LAST_SECS" 'BEGIN { printf "%.3f", a + b }')
+    INGEST_CPU=$(awk -v a="$INGEST_CPU" -v b="$LAST_CPU" 'BEGIN { printf "%.2f", a + b }')
     if ((LAST_RSS > INGEST_RSS)); then INGEST_RSS=$LAST_RSS; fi
 }
 
@@ -238,6 +251,7 @@ link() {
     fi
     LINK_SECS=$LAST_SECS
     LINK_RSS=$LAST_RSS
+    LINK_CPU=$LAST_CPU
     LINK_WHY=${LAST_STOPPED:-}
     if [[ -z $LINK_WHY && $LINK_TIMEOUT != 0 ]]; then LINK_WHY="LINK_TIMEOUT=$LINK_TIMEOUT"; fi
     # Strip the terminal's escapes and carriage returns; the JSON summary is the last line with "{".
@@ -247,7 +261,7 @@ link() {
     LINK_GATHERED=$(grep -aoE 'gathering mentions: [0-9]+' "$logfile.txt" | grep -oE '[0-9]+' | tail -1 || true)
     if [[ -n $LINK_SUMMARY ]]; then
         LINK_DONE=1
-        log "openreg link [$name]: ${LINK_SECS}s, peak RSS $((LINK_RSS / 1024)) MB: $LINK_SUMMARY"
+        log "openreg link [$name]: ${LINK_SECS}s (CPU ${LINK_CPU}s), peak RSS $((LINK_RSS / 1024)) MB: $LINK_SUMMARY"
     else
         LINK_DONE=0
         if [[ $LAST_RC != 0 && $LAST_RC != 124 && $LAST_RC != 130 ]]; then
@@ -274,6 +288,7 @@ for size in $SIZES; do
     fi
     data=$WORK/data-$name
     INGEST_SECS=0
+    INGEST_CPU=0
     INGEST_RSS=0
     INGEST_FAILED=""
     ingest "$name-ocds" "$data" ocds "$dir/ocds.jsonl" &&
@@ -304,12 +319,12 @@ for size in $SIZES; do
         gathered=${LINK_PROGRESS#*/}
         gathered=${gathered:-${LINK_GATHERED:-0}}
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$orgs" "$persons" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$orgs" "$persons" \
         "$donations" "${mentions:-0}" "$LINK_SECS" "$LINK_DONE" "${compared:-0}" "${LINK_RSS:-0}" \
         "$(json_field "$LINK_SUMMARY" candidate_pairs)" "$(json_field "$LINK_SUMMARY" links probable)" \
         "$(json_field "$LINK_SUMMARY" links possible)" "$(json_field "$LINK_SUMMARY" identifier_groups)" \
         "$(json_field "$LINK_SUMMARY" blocks_too_common)" "$INGEST_SECS" "$INGEST_RSS" "${gathered:-0}" \
-        "${LINK_WHY:-}" "$STORE_KB" >>"$RESULTS"
+        "${LINK_WHY:-}" "$STORE_KB" "${LINK_CPU:-0}" "$INGEST_CPU" >>"$RESULTS"
     if [[ $KEEP != 1 ]]; then rm -rf "$data"; fi
 done
 
@@ -512,13 +527,14 @@ for line in open(sys.argv[1], encoding="utf-8"):
                      secs=num(f[5]), done=f[6] == "1", compared=int(num(f[7])), rss=int(num(f[8])),
                      pairs=f[9], probable=f[10], possible=f[11], groups=f[12], common=f[13],
                      ingest=num(f[14]), ingest_rss=int(num(f[15])), gathered=int(num(f[16])), why=f[17],
-                     store=store))
+                     store=store, cpu=num(f[19]) if len(f) > 19 else 0.0,
+                     ingest_cpu=num(f[20]) if len(f) > 20 else 0.0))
 if not rows:
     print("nothing was measured")
     sys.exit(0)
-head = (f"{'world':<9} {'orgs/persons/donations':>27} {'mentions':>10} {'link s':>8} {'mentions/s':>11} "
+head = (f"{'world':<9} {'orgs/persons/donations':>27} {'mentions':>10} {'link s':>8} {'CPU s':>7} {'mentions/s':>11} "
         f"{'peak RSS MB':>12} {'candidate pairs':>16} {'probable':>9} {'possible':>9} {'id groups':>10} "
-        f"{'too common':>11} {'ingest s':>9} {'store GB':>12}")
+        f"{'too common':>11} {'ingest s':>9} {'CPU s':>7} {'store GB':>12}")
 print(head)
 print("-" * len(head))
 for r in rows:
@@ -526,8 +542,10 @@ for r in rows:
     secs = f"{r['secs']:.0f}" if r["done"] else f"{r['secs']:.0f}*"
     store = "/".join(f"{kb / 1048576:.1f}" for kb in r["store"]) or "-"
     print(f"{r['name']:<9} {r['orgs']:>11,}/{r['persons']:,}/{r['donations']:,} {r['mentions']:>10,} {secs:>8} "
+          f"{r['cpu']:>7.0f} "
           f"{rate:>11,.0f} {r['rss'] / 1024:>12,.0f} {r['pairs'] or '-':>16} {r['probable'] or '-':>9} "
-          f"{r['possible'] or '-':>9} {r['groups'] or '-':>10} {r['common'] or '-':>11} {r['ingest']:>9.0f} {store:>12}")
+          f"{r['possible'] or '-':>9} {r['groups'] or '-':>10} {r['common'] or '-':>11} {r['ingest']:>9.0f} "
+          f"{r['ingest_cpu']:>7.0f} {store:>12}")
 for r in rows:
     if r["done"]:
         continue
@@ -541,7 +559,8 @@ for r in rows:
     else:
         print(f"* {r['name']}: stopped after {r['secs']:.0f} s{why} while gathering mentions: {r['gathered']:,} of "
               f"about {r['mentions']:,} gathered ({r['gathered'] / r['secs']:,.0f} mentions/s), none compared yet")
-print("mentions/s: mentions gathered and compared / wall seconds of `openreg link` (gathering included; for a")
+print("CPU s: user + system seconds of the openreg process (link, and the five ingests together), as last")
+print("sampled; mentions/s: mentions gathered and compared / wall seconds of `openreg link` (gathering included; for a")
 print("stopped run, mentions compared, or gathered, so far); peak RSS: VmHWM of the openreg process;")
 print("ingest s: the five ingests together (their peak RSS:",
       ", ".join(f"{r['name']} {r['ingest_rss'] / 1024:,.0f} MB" for r in rows) + "); store GB: after ingest/after link")
@@ -551,8 +570,9 @@ if len(done) >= 2:
     m = hi["mentions"] / lo["mentions"]
     t = hi["secs"] / lo["secs"]
     p = float(hi["pairs"] or 0) / float(lo["pairs"] or 1)
+    c = hi["cpu"] / lo["cpu"] if lo["cpu"] else 0
     print(f"growth {lo['name']} -> {hi['name']}: mentions x{m:.2f}, link time x{t:.2f} "
-          f"(time per mention x{t / m:.2f}; 1.00 is linear), candidate pairs x{p:.2f}, "
+          f"(time per mention x{t / m:.2f}; 1.00 is linear), link CPU x{c:.2f}, candidate pairs x{p:.2f}, "
           f"peak RSS x{hi['rss'] / max(lo['rss'], 1):.2f}")
 else:
     paced = [r for r in rows if r["done"] or r["compared"]]

@@ -9,7 +9,7 @@
 //! {"id": "a2", "kind": "person", "name": "Ihor Kolomoisky", "truth": "p1"}
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::BufRead;
 
 use openreg_model::link::{Label, Mention, MentionKind};
@@ -17,7 +17,7 @@ use openreg_store::Store;
 use serde::{Deserialize, Serialize};
 
 use crate::config::LinkConfig;
-use crate::run::{add_mention, compare_pending, LinkError, LinkSummary};
+use crate::run::{compare_pending_in_chunks, Gathering, LinkError, LinkSummary, COMPARE_CHUNK};
 
 #[derive(Debug, Deserialize)]
 struct Labelled {
@@ -62,31 +62,28 @@ pub struct Evaluation {
     pub missed: Vec<String>,
 }
 
-/// Reads a labelled file and evaluates linking on it with `config`.
-pub fn evaluate(input: impl BufRead, config: &LinkConfig) -> Result<Evaluation, LinkError> {
-    let mut truth: HashMap<String, String> = HashMap::new();
-    let mut names: HashMap<String, String> = HashMap::new();
-    let dir = tempfile::tempdir().map_err(|e| LinkError::Usage(format!("no scratch directory: {e}")))?;
-    let store = Store::open(dir.path())?;
-    let mut by_identifier: BTreeMap<String, Vec<String>> = BTreeMap::new();
+/// A labelled file's mentions, each with its truth, in file order.
+pub fn read_labelled(input: impl BufRead) -> Result<Vec<(Mention, String)>, LinkError> {
+    let mut out = Vec::new();
+    let mut ids = HashSet::new();
     for (n, line) in input.lines().enumerate() {
         let line = line.map_err(|e| LinkError::Usage(format!("line {}: {e}", n + 1)))?;
         if line.trim().is_empty() {
             continue;
         }
         let l: Labelled = serde_json::from_str(&line).map_err(|e| LinkError::Usage(format!("line {}: {e}", n + 1)))?;
+        if !ids.insert(l.id.clone()) {
+            return Err(LinkError::Usage(format!("line {}: the id {} is used twice", n + 1, l.id)));
+        }
         let identifiers: Vec<String> = l
             .identifiers
             .iter()
             .map(|i| openreg_model::identifier::parse_identifier(i).map(|i| i.key()).unwrap_or_else(|| i.clone()))
             .collect();
-        for i in &identifiers {
-            by_identifier.entry(i.clone()).or_default().push(l.id.clone());
-        }
         let mention = Mention {
-            id: l.id.clone(),
+            id: l.id,
             kind: l.kind,
-            name: l.name.clone(),
+            name: l.name,
             other_names: l.other_names,
             identifiers,
             country: l.country,
@@ -94,14 +91,36 @@ pub fn evaluate(input: impl BufRead, config: &LinkConfig) -> Result<Evaluation, 
             postcode: l.postcode,
             role: "labelled".into(),
         };
-        if truth.insert(l.id.clone(), l.truth).is_some() {
-            return Err(LinkError::Usage(format!("line {}: the id {} is used twice", n + 1, l.id)));
-        }
-        names.insert(l.id, l.name);
-        add_mention(&store, &mention)?;
+        out.push((mention, l.truth));
     }
+    Ok(out)
+}
+
+/// Reads a labelled file and evaluates linking on it with `config`.
+pub fn evaluate(input: impl BufRead, config: &LinkConfig) -> Result<Evaluation, LinkError> {
+    evaluate_in_chunks(input, config, COMPARE_CHUNK)
+}
+
+/// [`evaluate`], comparing `chunk` mentions between writes (see [`compare_pending_in_chunks`]).
+pub fn evaluate_in_chunks(input: impl BufRead, config: &LinkConfig, chunk: usize) -> Result<Evaluation, LinkError> {
+    let labelled = read_labelled(input)?;
+    let mut truth: HashMap<String, String> = HashMap::new();
+    let mut names: HashMap<String, String> = HashMap::new();
+    let dir = tempfile::tempdir().map_err(|e| LinkError::Usage(format!("no scratch directory: {e}")))?;
+    let store = Store::open(dir.path())?;
+    let mut by_identifier: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut gathering = Gathering::new(&store);
+    for (mention, t) in labelled {
+        for i in &mention.identifiers {
+            by_identifier.entry(i.clone()).or_default().push(mention.id.clone());
+        }
+        truth.insert(mention.id.clone(), t);
+        names.insert(mention.id.clone(), mention.name.clone());
+        gathering.add(mention)?;
+    }
+    gathering.finish()?;
     let mut summary = LinkSummary::default();
-    compare_pending(&store, config, &mut summary, &mut |_| {})?;
+    compare_pending_in_chunks(&store, config, &mut summary, &mut |_| {}, chunk)?;
 
     // Every predicted pair with its label: identifier groups (confirmed) and name links.
     let mut predicted: BTreeMap<(String, String), Label> = BTreeMap::new();
@@ -123,6 +142,10 @@ pub fn evaluate(input: impl BufRead, config: &LinkConfig) -> Result<Evaluation, 
     let mut clusters: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (id, t) in &truth {
         clusters.entry(t.as_str()).or_default().push(id.as_str());
+    }
+    // In id order, so that the pairs listed as missed are the same on every run.
+    for members in clusters.values_mut() {
+        members.sort_unstable();
     }
     let true_pairs: u64 = clusters.values().map(|c| (c.len() * c.len().saturating_sub(1) / 2) as u64).sum();
 

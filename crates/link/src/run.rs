@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
 use openreg_model::link::{Evidence, Judgement, Label, Link, Mention};
-use openreg_store::{Store, StoreError};
+use openreg_store::{LinkWrites, Store, StoreError};
 use serde::Serialize;
 
 use crate::config::LinkConfig;
@@ -48,26 +48,75 @@ fn content_hash(mention: &Mention) -> [u8; 16] {
     blake3::hash(&json).as_bytes()[..16].try_into().expect("16 bytes")
 }
 
-/// Stores one mention for linking if it is new or changed. Returns whether it was.
-pub fn add_mention(store: &Store, mention: &Mention) -> Result<bool, StoreError> {
-    let hash = content_hash(mention);
-    if let Some((_, old)) = store.mention(&mention.id)? {
-        if old == hash {
+/// How many mentions are stored in one atomic write while gathering: sled spends log space and
+/// time on every separate write, so they go thousands at a time.
+const GATHER_CHUNK: usize = 4096;
+
+/// How many mentions are compared before their links are written, in one atomic write.
+pub const COMPARE_CHUNK: usize = 4096;
+
+/// A mention ready to store: with its content hash and blocking keys.
+type ToStore = (Mention, [u8; 16], Vec<String>);
+
+/// Mentions gathered for linking: those new or changed are stored a chunk at a time.
+pub struct Gathering<'s> {
+    store: &'s Store,
+    chunk: Vec<ToStore>,
+    /// Where each mention of the chunk is, by id: a mention given twice replaces itself.
+    at: HashMap<String, usize>,
+}
+
+impl<'s> Gathering<'s> {
+    pub fn new(store: &'s Store) -> Gathering<'s> {
+        Gathering { store, chunk: Vec::new(), at: HashMap::new() }
+    }
+
+    /// Takes one mention, to be stored if it is new or changed. Returns whether it was.
+    pub fn add(&mut self, mention: Mention) -> Result<bool, StoreError> {
+        let hash = content_hash(&mention);
+        if let Some(&i) = self.at.get(&mention.id) {
+            if self.chunk[i].1 == hash {
+                return Ok(false);
+            }
+            let blocks = Prepared::new(mention.clone()).blocks();
+            self.chunk[i] = (mention, hash, blocks);
+            return Ok(true);
+        }
+        if self.store.mention_hash(&mention.id)? == Some(hash) {
             return Ok(false);
         }
+        let blocks = Prepared::new(mention.clone()).blocks();
+        self.at.insert(mention.id.clone(), self.chunk.len());
+        self.chunk.push((mention, hash, blocks));
+        if self.chunk.len() >= GATHER_CHUNK {
+            self.write()?;
+        }
+        Ok(true)
     }
-    let prepared = Prepared::new(mention.clone());
-    store.put_mention(mention, hash, &prepared.blocks())?;
-    Ok(true)
+
+    /// Stores what is held. Durable with the next [`Store::flush`].
+    pub fn finish(mut self) -> Result<(), StoreError> {
+        self.write()
+    }
+
+    fn write(&mut self) -> Result<(), StoreError> {
+        if !self.chunk.is_empty() {
+            self.store.put_mentions(&self.chunk)?;
+            self.chunk.clear();
+            self.at.clear();
+        }
+        Ok(())
+    }
 }
 
 /// Runs linking over everything in the store.
 pub fn run(store: &Store, config: &LinkConfig, progress: &mut dyn FnMut(Progress)) -> Result<LinkSummary, LinkError> {
     let started = Instant::now();
     let mut summary = LinkSummary::default();
+    let mut gathering = Gathering::new(store);
     crate::mentions::each_mention(store, &mut |mention| {
         summary.mentions += 1;
-        if add_mention(store, &mention)? {
+        if gathering.add(mention)? {
             summary.new_or_changed += 1;
         }
         if summary.mentions % 10_000 == 0 {
@@ -75,6 +124,7 @@ pub fn run(store: &Store, config: &LinkConfig, progress: &mut dyn FnMut(Progress
         }
         Ok(())
     })?;
+    gathering.finish()?;
     store.flush()?;
     compare_pending(store, config, &mut summary, progress)?;
     summary.identifier_groups = store.shared_identifier_count()?;
@@ -92,28 +142,42 @@ pub fn compare_pending(
     summary: &mut LinkSummary,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), LinkError> {
+    compare_pending_in_chunks(store, config, summary, progress, COMPARE_CHUNK)
+}
+
+/// [`compare_pending`], writing the links of `chunk` mentions at a time. The links found are the
+/// same whatever the chunk: reads see the chunk's own writes before they are stored.
+pub fn compare_pending_in_chunks(
+    store: &Store,
+    config: &LinkConfig,
+    summary: &mut LinkSummary,
+    progress: &mut dyn FnMut(Progress),
+    chunk: usize,
+) -> Result<(), LinkError> {
     let total = store.pending_mention_count();
     // Prepared candidates are reused across comparisons; the cache is bounded.
     let mut cache: HashMap<String, Option<Prepared>> = HashMap::new();
-    let mut pending = Vec::with_capacity(4096);
+    let mut writes = store.link_writes();
+    let mut pending = Vec::with_capacity(chunk);
     let mut done = 0;
     loop {
-        // Read the markers in chunks: removing them while iterating would disturb the scan.
+        // Read the markers a chunk at a time: they are removed when the chunk's links are written.
         pending.clear();
-        for id in store.pending_mentions().take(4096) {
+        for id in store.pending_mentions().take(chunk.max(1)) {
             pending.push(id?);
         }
         if pending.is_empty() {
             break;
         }
         for id in &pending {
-            compare_one(store, config, id, &mut cache, summary)?;
-            store.mention_compared(id)?;
+            compare_one(store, &mut writes, config, id, &mut cache, summary)?;
+            writes.mention_compared(id);
             done += 1;
             if done % 1000 == 0 {
                 progress(Progress::Comparing { done, total });
             }
         }
+        writes.commit()?;
         if cache.len() > 200_000 {
             cache.clear();
         }
@@ -140,6 +204,7 @@ const EXACT_BLOCK_SAMPLE: usize = 16;
 
 fn compare_one(
     store: &Store,
+    writes: &mut LinkWrites,
     config: &LinkConfig,
     id: &str,
     cache: &mut HashMap<String, Option<Prepared>>,
@@ -149,7 +214,7 @@ fn compare_one(
     summary.compared += 1;
     // Those it is linked to now are compared again too: a changed name may undo a link.
     let mut candidates: BTreeSet<String> =
-        store.links_of(id)?.into_iter().map(|l| if l.a == id { l.b } else { l.a }).collect();
+        writes.links_of(id)?.into_iter().map(|l| if l.a == id { l.b } else { l.a }).collect();
     for block in me.blocks() {
         let exact = block.starts_with('=');
         let members = store.block(&block, config.max_block)?;
@@ -162,7 +227,7 @@ fn compare_one(
     }
     // First, whether this name is known to belong to different people: a candidate with the same
     // name that an identifier or birth date rules out.
-    let mut namesakes = store.has_namesakes(id)?;
+    let mut namesakes = writes.has_namesakes(id)?;
     let mut scored = Vec::new();
     for other in &candidates {
         let Some(them) = prepared(store, other, cache)? else { continue };
@@ -174,13 +239,13 @@ fn compare_one(
             let vetoed = evidence.iter().any(|e| !e.agrees && matches!(e.field.as_str(), "identifier" | "birth_date"));
             if vetoed && me.mention.kind == them.mention.kind && same_name(&me, them) {
                 namesakes = true;
-                store.set_namesakes(other)?;
+                writes.set_namesakes(other)?;
             }
         }
         scored.push(other.clone());
     }
     if namesakes {
-        store.set_namesakes(id)?;
+        writes.set_namesakes(id)?;
     }
     let mut links = Vec::new();
     for other in candidates {
@@ -195,7 +260,7 @@ fn compare_one(
             continue;
         }
         summary.candidate_pairs += 1;
-        let namesakes = namesakes || store.has_namesakes(&other)?;
+        let namesakes = namesakes || writes.has_namesakes(&other)?;
         // Score in a fixed order so that a pair gets the same result whichever side changed.
         let (a, b) = if id < other.as_str() { (&me, them) } else { (them, &me) };
         if let Verdict::Link { label, score, evidence } = score(a, b, config, namesakes) {
@@ -210,7 +275,7 @@ fn compare_one(
             links.extend(judged_link(&j, id, other));
         }
     }
-    store.replace_links(id, &links)?;
+    writes.replace_links(id, &links)?;
     Ok(())
 }
 

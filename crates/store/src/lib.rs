@@ -12,6 +12,7 @@ pub mod owners;
 mod search_support;
 mod statement_order;
 pub use flags::FlagChanges;
+pub use links::LinkWrites;
 pub mod time;
 
 use std::collections::{HashMap, HashSet};

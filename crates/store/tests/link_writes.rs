@@ -1,0 +1,116 @@
+//! Comparing's held writes (`LinkWrites`): reads see them before they are stored, and a mention
+//! stays pending until the batch with its links is written.
+
+use openreg_model::link::{Label, Link, Mention, MentionKind};
+use openreg_store::Store;
+
+fn mention(id: &str, name: &str) -> Mention {
+    Mention {
+        id: id.into(),
+        kind: MentionKind::Person,
+        name: name.into(),
+        other_names: Vec::new(),
+        identifiers: Vec::new(),
+        country: None,
+        birth_date: None,
+        postcode: None,
+        role: "test".into(),
+    }
+}
+
+fn link(a: &str, b: &str, score: f64) -> Link {
+    Link { a: a.into(), b: b.into(), label: Label::Probable, score, evidence: Vec::new() }
+}
+
+fn others(links: &[Link], id: &str) -> Vec<String> {
+    links.iter().map(|l| if l.a == id { l.b.clone() } else { l.a.clone() }).collect()
+}
+
+fn stored(dir: &std::path::Path) -> Store {
+    let store = Store::open(dir).unwrap();
+    let mentions: Vec<(Mention, [u8; 16], Vec<String>)> = ["a", "b", "c"]
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (mention(id, "Tamar Beridze"), [i as u8; 16], vec!["~beridze".to_string()]))
+        .collect();
+    store.put_mentions(&mentions).unwrap();
+    store
+}
+
+#[test]
+fn reads_see_held_writes_and_markers_go_with_the_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = stored(dir.path());
+    assert_eq!(store.pending_mention_count(), 3);
+    assert_eq!(store.block("~beridze", 10).unwrap(), ["a", "b", "c"]);
+
+    let mut writes = store.link_writes();
+    writes.replace_links("a", &[link("a", "b", 0.9), link("a", "c", 0.8)]).unwrap();
+    writes.mention_compared("a");
+    writes.set_namesakes("c").unwrap();
+    // Held, not stored: the other end sees the link, the store does not yet.
+    assert_eq!(others(&writes.links_of("b").unwrap(), "b"), ["a"]);
+    assert!(writes.has_namesakes("c").unwrap());
+    assert!(store.links_of("b").unwrap().is_empty());
+    assert!(!store.has_namesakes("c").unwrap());
+    // `b` drops its link to `a`: both ends lose it, in the held view.
+    writes.replace_links("b", &[]).unwrap();
+    writes.mention_compared("b");
+    assert_eq!(others(&writes.links_of("a").unwrap(), "a"), ["c"]);
+    assert!(writes.links_of("b").unwrap().is_empty());
+
+    // Dropped without commit (a crash): nothing was written, every mention is still pending.
+    drop(writes);
+    assert_eq!(store.pending_mention_count(), 3);
+    assert!(store.links_of("a").unwrap().is_empty());
+
+    let mut writes = store.link_writes();
+    writes.replace_links("a", &[link("a", "b", 0.9), link("a", "c", 0.8)]).unwrap();
+    writes.mention_compared("a");
+    writes.replace_links("b", &[]).unwrap();
+    writes.mention_compared("b");
+    writes.set_namesakes("c").unwrap();
+    writes.commit().unwrap();
+    assert_eq!(store.pending_mentions().map(Result::unwrap).collect::<Vec<_>>(), ["c"]);
+    assert_eq!(others(&store.links_of("a").unwrap(), "a"), ["c"]);
+    assert_eq!(others(&store.links_of("c").unwrap(), "c"), ["a"]);
+    assert!(store.links_of("b").unwrap().is_empty());
+    assert!(store.has_namesakes("c").unwrap());
+    assert_eq!(store.links().count(), 1);
+}
+
+#[test]
+fn a_changed_link_is_replaced_at_both_ends_and_an_unchanged_one_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = stored(dir.path());
+    let mut writes = store.link_writes();
+    writes.replace_links("a", &[link("a", "b", 0.9), link("a", "c", 0.8)]).unwrap();
+    writes.commit().unwrap();
+
+    let mut writes = store.link_writes();
+    // From the other end: the same link to `a`, and a new score for `c`'s.
+    writes.replace_links("b", &[link("a", "b", 0.9)]).unwrap();
+    writes.replace_links("c", &[link("a", "c", 0.7)]).unwrap();
+    writes.commit().unwrap();
+    let scores = |id: &str| store.links_of(id).unwrap().iter().map(|l| l.score).collect::<Vec<_>>();
+    assert_eq!(scores("a"), [0.9, 0.7]);
+    assert_eq!(scores("b"), [0.9]);
+    assert_eq!(scores("c"), [0.7]);
+}
+
+#[test]
+fn a_stored_again_mention_takes_back_its_old_index_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = stored(dir.path());
+    let mut changed = mention("b", "Tamar Chavchavadze");
+    changed.identifiers = vec!["GEO-TAXID-01008054321".into()];
+    store.put_mentions(&[(changed, [9; 16], vec!["~chavchavadze".to_string()])]).unwrap();
+    assert_eq!(store.block("~beridze", 10).unwrap(), ["a", "c"]);
+    assert_eq!(store.block("~chavchavadze", 10).unwrap(), ["b"]);
+    assert_eq!(store.mentions_with_identifier("GEO-TAXID-01008054321").unwrap(), ["b"]);
+    assert_eq!(store.mention_hash("b").unwrap(), Some([9; 16]));
+    store.put_mentions(&[(mention("b", "Tamar Beridze"), [1; 16], vec!["~beridze".to_string()])]).unwrap();
+    assert!(store.mentions_with_identifier("GEO-TAXID-01008054321").unwrap().is_empty());
+    assert!(store.block("~chavchavadze", 10).unwrap().is_empty());
+    assert_eq!(store.block("~beridze", 10).unwrap(), ["a", "b", "c"]);
+}
