@@ -12,6 +12,8 @@
 //!                              # match on that name alone is at most this sure; so is a person's
 //!                              # name with a given name on one side only
 //! max_block = 400          # blocking keys shared by more mentions than this are too common to use
+//! max_word_block = 64      # a single word of a longer name blocks only while this rare: the
+//!                          # name's word pairs find the rest, so candidates stay few as data grows
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -26,6 +28,7 @@ pub struct LinkConfig {
     pub single_word_cap: f64,
     pub person_name_only_cap: f64,
     pub max_block: usize,
+    pub max_word_block: usize,
 }
 
 impl Default for LinkConfig {
@@ -38,6 +41,7 @@ impl Default for LinkConfig {
             single_word_cap: 0.80,
             person_name_only_cap: 0.85,
             max_block: 400,
+            max_word_block: 64,
         }
     }
 }

@@ -45,8 +45,15 @@ pub enum Progress {
 /// The hash of what a mention says, to know whether it changed since the last run.
 fn content_hash(mention: &Mention) -> [u8; 16] {
     let json = serde_json::to_vec(mention).expect("a mention serialises");
-    blake3::hash(&json).as_bytes()[..16].try_into().expect("16 bytes")
+    let mut hasher = blake3::Hasher::new();
+    // A mention blocked under older keys counts as changed: it is stored and compared again.
+    hasher.update(BLOCKING_SCHEME);
+    hasher.update(&json);
+    hasher.finalize().as_bytes()[..16].try_into().expect("16 bytes")
 }
+
+/// Which blocking keys stored mentions carry (see `Prepared::blocks`).
+const BLOCKING_SCHEME: &[u8] = b"blocks-2: name, words, word pairs\n";
 
 /// How many mentions are stored in one atomic write while gathering: sled spends log space and
 /// time on every separate write, so they go thousands at a time.
@@ -215,14 +222,25 @@ fn compare_one(
     // Those it is linked to now are compared again too: a changed name may undo a link.
     let mut candidates: BTreeSet<String> =
         writes.links_of(id)?.into_iter().map(|l| if l.a == id { l.b } else { l.a }).collect();
-    for block in me.blocks() {
+    let blocks = me.blocks();
+    // A single word of a longer name blocks only while rare: the name's word pairs find the rest.
+    let paired = blocks.iter().any(|b| b.starts_with('+'));
+    for block in blocks {
         let exact = block.starts_with('=');
-        let members = store.block(&block, config.max_block)?;
-        if members.len() > config.max_block && !exact {
+        let limit = if paired && block.starts_with('~') { config.max_word_block } else { config.max_block };
+        let members = store.block(&block, limit)?;
+        if members.len() > limit && !exact {
             summary.blocks_too_common += 1;
             continue;
         }
-        let take = if exact { EXACT_BLOCK_SAMPLE } else { members.len() };
+        // A word pair shared by many is mostly one name written alike (a family already joined
+        // through the exact-name block, or namesakes): a sample of it, as for exact names, keeps
+        // a large group from being linked pair by pair.
+        let take = match block.as_bytes()[0] {
+            b'=' => EXACT_BLOCK_SAMPLE,
+            b'+' => config.max_word_block,
+            _ => members.len(),
+        };
         candidates.extend(members.into_iter().filter(|m| m != id).take(take));
     }
     // First, whether this name is known to belong to different people: a candidate with the same

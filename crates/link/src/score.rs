@@ -27,13 +27,24 @@ impl Prepared {
         Prepared { mention, fingerprints, skeletons }
     }
 
-    /// Blocking keys: each word's skeleton (3 letters or more) and the whole name's skeleton.
+    /// Blocking keys: the whole name's skeleton (`=`), each word's skeleton of 3 letters or more
+    /// (`~`), and each pair of those words (`+`, in sorted order), so that a name of several words
+    /// is found through a pair even when each of its words is too common to block on alone.
     pub fn blocks(&self) -> Vec<String> {
         let mut keys = Vec::new();
         for skeleton in &self.skeletons {
             keys.push(format!("={}", skeleton.join(" ")));
-            for word in skeleton.iter().filter(|w| w.chars().count() >= 3) {
+            let mut words: Vec<&String> =
+                skeleton.iter().filter(|w| w.chars().count() >= 3).take(MAX_PAIRED_WORDS).collect();
+            for word in &words {
                 keys.push(format!("~{word}"));
+            }
+            words.sort();
+            words.dedup();
+            for (i, a) in words.iter().enumerate() {
+                for b in &words[i + 1..] {
+                    keys.push(format!("+{a} {b}"));
+                }
             }
         }
         keys.sort();
@@ -45,6 +56,9 @@ impl Prepared {
         self.fingerprints.iter().any(|f| f.forms.contains(&"soletrader"))
     }
 }
+
+/// Words of a name paired for blocking: the first few (a long name's pairs would be many).
+const MAX_PAIRED_WORDS: usize = 6;
 
 /// A scored pair, or why it was ruled out.
 #[derive(Debug, Clone, PartialEq)]
@@ -279,6 +293,19 @@ mod tests {
     }
 
     use MentionKind::*;
+
+    #[test]
+    fn a_name_blocks_on_its_words_and_their_pairs_in_any_script_or_order() {
+        let latin = Prepared::new(mention("a", Person, "Tamar Chavchavadze")).blocks();
+        let georgian = Prepared::new(mention("b", Person, "ჭავჭავაძე თამარ")).blocks();
+        let pairs: Vec<&String> = latin.iter().filter(|k| k.starts_with('+')).collect();
+        assert_eq!(pairs.len(), 1, "{latin:?}");
+        assert!(georgian.contains(pairs[0]), "the pair is the same whichever way round: {georgian:?}");
+        assert!(latin.iter().any(|k| k.starts_with('~')) && latin.iter().any(|k| k.starts_with('=')));
+        // One word: no pair.
+        let single = Prepared::new(mention("c", Organisation, "ТОВ «Цотале»")).blocks();
+        assert!(!single.iter().any(|k| k.starts_with('+')), "{single:?}");
+    }
 
     #[test]
     fn the_same_name_across_scripts_is_probable() {
