@@ -29,14 +29,8 @@ impl Store {
         Ok(Some(hash.try_into().expect("16 bytes")))
     }
 
-    /// Stores a mention with its blocking keys and identifiers, replacing what an earlier version of
-    /// it left in the indexes. Durable with the next [`Store::flush`].
-    pub fn put_mention(&self, mention: &Mention, hash: [u8; 16], blocks: &[String]) -> Result<()> {
-        self.put_mentions(&[(mention.clone(), hash, blocks.to_vec())])
-    }
-
-    /// Stores mentions (each id at most once) with their hashes and blocking keys in one atomic
-    /// write: sled pays for every separate write with log space, so gathering writes thousands at
+    /// Stores mentions (each id at most once) with their hashes, blocking keys and identifiers,
+    /// replacing what earlier versions of them left in the indexes, in one atomic write: sled pays for every separate write with log space, so gathering writes thousands at
     /// a time. Durable with the next [`Store::flush`].
     pub fn put_mentions(&self, mentions: &[(Mention, [u8; 16], Vec<String>)]) -> Result<()> {
         let mut batch = sled::Batch::default();
