@@ -226,21 +226,21 @@ fn compare_one(
     // A single word of a longer name blocks only while rare: the name's word pairs find the rest.
     let paired = blocks.iter().any(|b| b.starts_with('+'));
     for block in blocks {
-        let exact = block.starts_with('=');
-        let limit = if paired && block.starts_with('~') { config.max_word_block } else { config.max_block };
-        let members = store.block(&block, limit)?;
-        if members.len() > limit && !exact {
-            summary.blocks_too_common += 1;
-            continue;
-        }
+        // (members read at most, members taken; None: never too common, an exact name is sampled).
         // A word pair shared by many is mostly one name written alike (a family already joined
         // through the exact-name block, or namesakes): a sample of it, as for exact names, keeps
         // a large group from being linked pair by pair.
-        let take = match block.as_bytes()[0] {
-            b'=' => EXACT_BLOCK_SAMPLE,
-            b'+' => config.max_word_block,
-            _ => members.len(),
+        let (limit, take) = match block.as_bytes()[0] {
+            b'=' => (None, EXACT_BLOCK_SAMPLE),
+            b'+' => (Some(config.max_block), config.max_word_block),
+            _ if paired => (Some(config.max_word_block), usize::MAX),
+            _ => (Some(config.max_block), usize::MAX),
         };
+        let members = store.block(&block, limit.unwrap_or(config.max_block))?;
+        if limit.is_some_and(|limit| members.len() > limit) {
+            summary.blocks_too_common += 1;
+            continue;
+        }
         candidates.extend(members.into_iter().filter(|m| m != id).take(take));
     }
     // First, whether this name is known to belong to different people: a candidate with the same
