@@ -423,6 +423,20 @@ pub fn parse_statement(value: &Value) -> Result<Statement, BodsError> {
     read_statement(value).map(|read| read.statement)
 }
 
+/// The longest statement or record id openreg keeps. BODS asks for 32 to 64 characters; real
+/// registers publish shorter ones (kept, with a warning), and nothing legitimate is this long.
+pub const MAX_ID_BYTES: usize = 1024;
+
+/// A statement's or record's id: present, and not absurdly long.
+fn id(o: &serde_json::Map<String, Value>, field: &str) -> Result<String, BodsError> {
+    let pointer = format!("/{field}");
+    let id = text(o.get(field)).ok_or_else(|| error(&pointer, "is missing"))?;
+    if id.len() > MAX_ID_BYTES {
+        return Err(error(&pointer, format!("is {} bytes long; openreg keeps ids of up to {MAX_ID_BYTES}", id.len())));
+    }
+    Ok(id)
+}
+
 /// Reads one statement of any BODS version, and says what it tolerated: statement ids shorter than
 /// the standard's 32 characters, missing `publicationDetails` or `bodsVersion`, and BODS 0.1
 /// persons without a `personType`. What cannot be understood is an error.
@@ -447,11 +461,11 @@ pub fn read_statement(value: &Value) -> Result<ReadStatement, BodsError> {
     };
     let statement_date = text(o.get("statementDate"));
     let statement = if is_record_model(o) {
-        let statement_id = text(o.get("statementId")).ok_or_else(|| error("/statementId", "is missing"))?;
+        let statement_id = id(o, "statementId")?;
         if statement_id.chars().count() < 32 {
             warnings.push(Problem { pointer: "/statementId".into(), reason: SHORT_ID.into() });
         }
-        let record_id = text(o.get("recordId")).ok_or_else(|| error("/recordId", "is missing"))?;
+        let record_id = id(o, "recordId")?;
         let status = match text(o.get("recordStatus")).as_deref() {
             Some("closed") => RecordStatus::Closed,
             Some("updated") => RecordStatus::Updated,
@@ -487,7 +501,7 @@ pub fn read_statement(value: &Value) -> Result<ReadStatement, BodsError> {
             details,
         }
     } else {
-        let statement_id = text(o.get("statementID")).ok_or_else(|| error("/statementID", "is missing"))?;
+        let statement_id = id(o, "statementID")?;
         if statement_id.chars().count() < 32 {
             warnings.push(Problem { pointer: "/statementID".into(), reason: SHORT_ID.into() });
         }
@@ -580,6 +594,22 @@ mod tests {
             Some(Share { minimum: 25.0, maximum: 50.0, exclusive_minimum: true, exclusive_maximum: false })
         );
         assert_eq!(share(Some(&json!({}))), None);
+    }
+
+    #[test]
+    fn absurdly_long_ids_are_refused_with_where_and_why() {
+        let long = "x".repeat(MAX_ID_BYTES + 1);
+        let e = read_statement(&json!({"statementId": "s", "recordId": long, "recordType": "entity",
+            "recordDetails": {"name": "E"}}))
+        .unwrap_err();
+        assert_eq!(e.pointer, "/recordId");
+        assert!(e.reason.contains("1025 bytes long"), "{}", e.reason);
+        let e = read_statement(&json!({"statementID": long, "statementType": "entityStatement"})).unwrap_err();
+        assert_eq!(e.pointer, "/statementID");
+        let ok = "y".repeat(MAX_ID_BYTES);
+        assert!(read_statement(&json!({"statementId": ok, "recordId": "r", "recordType": "entity",
+            "recordDetails": {"name": "E"}}))
+        .is_ok());
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub const PACKAGE: u8 = b'p';
 pub const QUARANTINE: u8 = b'q';
 pub const META: u8 = b'm';
 /// Beneficial-ownership statements: record id, 0, content hash → sequence and packed statement.
+/// This and the four BODS prefixes after it are kept in the sorted runs (sorted_runs.rs), not in
+/// sled; stores written before them have them in sled, and are still read.
 pub const STATEMENT: u8 = b'S';
 /// Statement ids that later 0.2/0.3 statements replace.
 pub const REPLACED: u8 = b'X';
@@ -36,6 +38,9 @@ pub const IDENTIFIER: u8 = b'I';
 pub const STATEMENT_ORDER: u8 = b'B';
 /// The metadata entry (under `m`) that says where the statement order file's committed entries end.
 pub const STATEMENT_ORDER_END: &str = "statement_order_end";
+/// The metadata entry that says where the BODS keys' log ends (generation and end, 8 bytes each,
+/// big-endian) after the last committed batch: see sorted_runs.rs.
+pub const BODS_LOG: &str = "bods_log";
 /// Donations: donation id → the donation (JSON).
 pub const DONATION: u8 = b'G';
 /// Donor identifier index: canonical identifier, 0, donation id.

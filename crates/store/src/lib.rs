@@ -10,6 +10,7 @@ mod keys;
 mod links;
 pub mod owners;
 mod search_support;
+mod sorted_runs;
 mod statement_order;
 pub use flags::FlagChanges;
 pub use links::LinkWrites;
@@ -76,6 +77,8 @@ pub struct Batch {
     pub bytes: usize,
     /// Where the statement order file ends after this batch's statements, if it has any.
     statement_order_end: Option<u64>,
+    /// BODS keys and values (statements and their indexes), for the sorted runs (see sorted_runs.rs).
+    bods: Vec<(Vec<u8>, Vec<u8>)>,
     /// The ocids with releases in this batch, and whether the store held releases of theirs before.
     ocids: HashMap<String, Fresh, FastHash>,
     /// What the batches before this one write, while they may not be applied yet.
@@ -211,6 +214,11 @@ pub struct Store {
     blobs: blobs::Blobs,
     /// The order statements are exported in: see statement_order.rs.
     statement_order: statement_order::StatementOrder,
+    /// BODS statements and their indexes: see sorted_runs.rs.
+    bods_keys: sorted_runs::SortedRuns,
+    /// Whether sled holds BODS keys too (a store written before the sorted runs): reads then look
+    /// in both.
+    bods_in_sled: bool,
     next_seq: AtomicU64,
     rules_1_1: Merger,
     rules_1_0: Merger,
@@ -237,8 +245,19 @@ impl Store {
         let statement_order_end = db.get(meta_key(STATEMENT_ORDER_END))?.map_or(Ok(0), |v| {
             v.as_ref().try_into().map(u64::from_be_bytes).map_err(|_| StoreError::Corrupt("statement order end".into()))
         })?;
+        let bods_log = match db.get(meta_key(BODS_LOG))? {
+            None => None,
+            Some(v) if v.len() == 16 => Some((
+                u64::from_be_bytes(v[..8].try_into().expect("8 bytes")),
+                u64::from_be_bytes(v[8..].try_into().expect("8 bytes")),
+            )),
+            Some(_) => return Err(StoreError::Corrupt("BODS log end".into())),
+        };
+        let bods_in_sled = db.scan_prefix(prefix(STATEMENT)).next().transpose()?.is_some();
         Ok(Store {
             statement_order: statement_order::StatementOrder::open(dir, statement_order_end)?,
+            bods_keys: sorted_runs::SortedRuns::open(&dir.join("bods-keys"), bods_log, Default::default())?,
+            bods_in_sled,
             db,
             blobs: blobs::Blobs::open(dir)?,
             next_seq: AtomicU64::new(next_seq),
@@ -255,6 +274,7 @@ impl Store {
             releases_duplicate: 0,
             bytes: 0,
             statement_order_end: None,
+            bods: Vec::new(),
             ocids: HashMap::default(),
             unapplied: Vec::new(),
         }
@@ -429,6 +449,14 @@ impl Store {
             self.statement_order.sync()?;
             writes.insert(meta_key(STATEMENT_ORDER_END), &end.to_be_bytes()[..]);
         }
+        if !batch.bods.is_empty() {
+            // The BODS keys go to their log first, and where it ends goes in the same atomic
+            // write. (Should sled then fail, the process stops ingesting; reopening drops them.)
+            let (generation, end) = self.bods_keys.log(&batch.bods)?;
+            let mut place = generation.to_be_bytes().to_vec();
+            place.extend_from_slice(&end.to_be_bytes());
+            writes.insert(meta_key(BODS_LOG), place);
+        }
         for (ocid, fresh) in &batch.ocids {
             if let Fresh::Compile { .. } = fresh {
                 writes.insert(ocid_key(DIRTY, ocid), &[][..]);
@@ -438,6 +466,9 @@ impl Store {
         writes.insert(meta_key("checkpoint"), serde_json::to_vec(checkpoint)?);
         self.db.apply_batch(writes)?;
         self.db.flush()?;
+        if !batch.bods.is_empty() {
+            self.bods_keys.applied(batch.bods)?;
+        }
         Ok(())
     }
 
@@ -993,7 +1024,7 @@ impl Store {
         stats.judgements = self.db.scan_prefix(prefix(JUDGEMENT)).count() as u64 / 2;
         stats.flags = self.db.scan_prefix(prefix(FLAG)).count() as u64;
         stats.search_waiting = self.index_pending_count();
-        stats.disk_bytes = self.db.size_on_disk()? + self.blobs.size();
+        stats.disk_bytes = self.db.size_on_disk()? + self.blobs.size() + self.bods_keys.size();
         Ok(stats)
     }
 }

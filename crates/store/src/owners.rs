@@ -74,7 +74,45 @@ pub fn parse_identifier(text: &str) -> Option<String> {
     openreg_model::identifier::parse_identifier(text).map(|i| i.key())
 }
 
+/// Adds an index entry (the key is the whole fact) unless its key is too long to keep: an
+/// identifier of 64 KiB is not one anybody searches by.
+fn index_key(bods: &mut Vec<(Vec<u8>, Vec<u8>)>, key: Vec<u8>) {
+    if key.len() <= crate::sorted_runs::MAX_KEY {
+        bods.push((key, Vec::new()));
+    }
+}
+
 impl Store {
+    /// A BODS entry: from the sorted runs, or from sled for a store written before them.
+    fn bods_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if let Some(value) = self.bods_keys.get(key)? {
+            return Ok(Some(value));
+        }
+        if self.bods_in_sled {
+            return Ok(self.db.get(key)?.map(|v| v.to_vec()));
+        }
+        Ok(None)
+    }
+
+    fn bods_contains(&self, key: &[u8]) -> Result<bool> {
+        Ok(self.bods_get(key)?.is_some())
+    }
+
+    /// BODS entries under `prefix`, in key order, at most `limit`: from the sorted runs and, for a
+    /// store written before them, from sled.
+    fn bods_scan(&self, prefix: &[u8], limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let found = self.bods_keys.scan_prefix(prefix, limit)?;
+        if !self.bods_in_sled {
+            return Ok(found);
+        }
+        let mut all: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = found.into_iter().collect();
+        for entry in self.db.scan_prefix(prefix).take(limit) {
+            let (key, value) = entry?;
+            all.entry(key.to_vec()).or_insert_with(|| value.to_vec());
+        }
+        Ok(all.into_iter().take(limit).collect())
+    }
+
     /// Adds a statement (already read into the model) with its text and what was tolerated in it,
     /// and indexes it.
     pub fn add_statement(
@@ -86,7 +124,7 @@ impl Store {
     ) -> Result<Added> {
         let hash: [u8; 16] = blake3::hash(json).as_bytes()[..16].try_into().expect("16 bytes");
         let key = pair_key(STATEMENT, &statement.record_id, &hash);
-        if batch.keys.contains(&key) || self.db.contains_key(&key)? {
+        if batch.keys.contains(&key) || self.bods_contains(&key)? {
             batch.releases_duplicate += 1;
             return Ok(Added::Duplicate);
         }
@@ -111,13 +149,13 @@ impl Store {
             len,
         );
         batch.bytes += json.len();
-        batch.batch.insert(key.clone(), envelope);
+        batch.bods.push((key.clone(), envelope));
         let relationship = matches!(statement.details, Details::Relationship(_));
         batch.statement_order_end = Some(self.statement_order.append(relationship, &key)?);
         for replaced in &statement.replaces {
-            batch.batch.insert(ocid_key(REPLACED, replaced), &[][..]);
+            index_key(&mut batch.bods, ocid_key(REPLACED, replaced));
         }
-        let mut index = |key: Vec<u8>| batch.batch.insert(key, &[][..]);
+        let mut index = |key: Vec<u8>| index_key(&mut batch.bods, key);
         match &statement.details {
             Details::Relationship(r) => {
                 if let Party::Record(subject) = &r.subject {
@@ -154,8 +192,7 @@ impl Store {
     /// Every stored statement of a record, in publication order.
     pub fn statements_of(&self, record_id: &str) -> Result<Vec<(Statement, Value)>> {
         let mut out = Vec::new();
-        for entry in self.db.scan_prefix(pair_prefix(STATEMENT, record_id)) {
-            let (_, bytes) = entry?;
+        for (_, bytes) in self.bods_scan(&pair_prefix(STATEMENT, record_id), usize::MAX)? {
             let stored = decode_statement(&self.blobs, record_id, &bytes)?;
             let value: Value = serde_json::from_slice(&stored.json)?;
             let statement = openreg_model::bods::parse_statement(&value)
@@ -219,7 +256,7 @@ impl Store {
                 let key = key?;
                 // A statement key is laid out as a release key: record id where the ocid is.
                 let record_id = String::from_utf8_lossy(release_key_ocid(&key)).into_owned();
-                let bytes = self.db.get(&key)?.ok_or_else(|| {
+                let bytes = self.bods_get(&key)?.ok_or_else(|| {
                     StoreError::Corrupt(format!("a statement of {record_id} is in the export order but not stored"))
                 })?;
                 decode_statement(&self.blobs, &record_id, &bytes)
@@ -229,8 +266,7 @@ impl Store {
     /// What openreg tolerated in a record's statements, in publication order.
     pub fn record_warnings(&self, record_id: &str) -> Result<Vec<RecordWarning>> {
         let mut stored = Vec::new();
-        for entry in self.db.scan_prefix(pair_prefix(STATEMENT, record_id)) {
-            let (_, bytes) = entry?;
+        for (_, bytes) in self.bods_scan(&pair_prefix(STATEMENT, record_id), usize::MAX)? {
             let statement = decode_statement(&self.blobs, record_id, &bytes)?;
             if !statement.warnings.is_empty() {
                 stored.push(statement);
@@ -257,7 +293,7 @@ impl Store {
 
     /// Whether the store holds statements about a record.
     pub fn has_record(&self, record_id: &str) -> Result<bool> {
-        Ok(self.db.scan_prefix(pair_prefix(STATEMENT, record_id)).next().transpose()?.is_some())
+        Ok(!self.bods_scan(&pair_prefix(STATEMENT, record_id), 1)?.is_empty())
     }
 
     /// Records carrying an identifier (given in any of its spellings).
@@ -265,8 +301,7 @@ impl Store {
         let Some(canonical) = parse_identifier(identifier) else { return Ok(Vec::new()) };
         let prefix = pair_prefix(IDENTIFIER, &canonical);
         let mut out = Vec::new();
-        for entry in self.db.scan_prefix(&prefix) {
-            let (key, _) = entry?;
+        for (key, _) in self.bods_scan(&prefix, usize::MAX)? {
             out.push(String::from_utf8_lossy(&key[prefix.len()..]).into_owned());
         }
         Ok(out)
@@ -296,8 +331,7 @@ impl Store {
                 continue;
             }
             let prefix = pair_prefix(direction, &record);
-            for entry in self.db.scan_prefix(&prefix) {
-                let (key, _) = entry?;
+            for (key, _) in self.bods_scan(&prefix, usize::MAX)? {
                 let relationship = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
                 if !seen.insert(relationship.clone()) {
                     continue;
@@ -318,7 +352,7 @@ impl Store {
         // 0.2/0.3 statements replaced by statements outside the loaded part still drop out.
         let mut replaced = Vec::new();
         for statement in &statements {
-            if self.db.contains_key(ocid_key(REPLACED, &statement.statement_id))? {
+            if self.bods_contains(&ocid_key(REPLACED, &statement.statement_id))? {
                 replaced.push(statement.statement_id.clone());
             }
         }
@@ -401,7 +435,7 @@ mod tests {
     }
 
     #[test]
-    fn stores_with_the_export_order_in_sled_still_export_in_order() {
+    fn stores_with_their_bods_keys_and_export_order_in_sled_still_read() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let mut batch = store.batch();
@@ -409,23 +443,35 @@ mod tests {
         add(
             &store,
             &mut batch,
-            br#"{"statementId":"s-e1","recordId":"e1","recordType":"entity","recordDetails":{"name":"E1"}}"#,
+            br#"{"statementId":"s-e1","recordId":"e1","recordType":"entity","recordDetails":{"name":"E1","identifiers":[{"scheme":"GB-COH","id":"01"}]}}"#,
         );
         store.commit(batch, &crate::Checkpoint::default()).unwrap();
-        // Rewrite those places as an older openreg kept them: a sled key each, and no file.
+        // Rewrite the store as an older openreg kept it: every BODS key in sled, the export order
+        // a sled key each, and neither the sorted runs nor the order file.
         let mut legacy = sled::Batch::default();
-        for (group, key) in [(1u8, pair_key(STATEMENT, "r1", b"")), (0, pair_key(STATEMENT, "e1", b""))] {
-            let stored = store.db.scan_prefix(&key).keys().next().unwrap().unwrap();
+        for (key, value) in store.bods_keys.scan_prefix(b"", usize::MAX).unwrap() {
+            legacy.insert(key, value);
+        }
+        for (group, record) in [(1u8, "r1"), (0, "e1")] {
+            let (stored, _) = store.bods_keys.scan_prefix(&pair_key(STATEMENT, record, b""), 1).unwrap().remove(0);
             let mut order = prefix(STATEMENT_ORDER).to_vec();
             order.push(group);
             order.extend_from_slice(&(group as u64).to_be_bytes());
             legacy.insert(order, stored);
         }
         legacy.remove(meta_key(STATEMENT_ORDER_END));
+        legacy.remove(meta_key(BODS_LOG));
         store.db.apply_batch(legacy).unwrap();
         store.db.flush().unwrap();
         drop(store);
+        std::fs::remove_dir_all(dir.path().join("bods-keys")).unwrap();
         let store = Store::open(dir.path()).unwrap();
+        assert!(store.has_record("e1").unwrap() && !store.has_record("e2").unwrap());
+        assert_eq!(store.records_with_identifier("GB-COH-01").unwrap(), ["e1"]);
+        let below = store.ownership_graph_below("e1", 5).unwrap();
+        assert!(below.entity("e1").is_some(), "the entity and the relationship it is in are found");
+        let holdings = below.holdings("e1", &Default::default());
+        assert!(format!("{holdings:?}").contains("r1"), "{holdings:?}");
         assert_eq!(exported(&store), ["e1", "r1"]);
         let mut batch = store.batch();
         add(&store, &mut batch, br#"{"statementId":"s-r2","recordId":"r2","recordType":"relationship","recordDetails":{"subject":"e2","interestedParty":"e1"}}"#);
