@@ -89,3 +89,88 @@ fn kill_9_mid_ingest_then_rerun_completes() {
         "the compiled records differ from an uninterrupted run"
     );
 }
+
+/// Writes `n` BODS 0.4 statements as JSON Lines: entities, persons and the relationships between
+/// them, about 600 bytes each, with text that does not compress away (so that batches reach disk).
+fn write_bods_corpus(path: &Path, n: usize) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut noise = || {
+        (0..400)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                char::from(b"abcdefghijklmnopqrstuvwxyz "[(state % 27) as usize])
+            })
+            .collect::<String>()
+    };
+    for i in 0..n / 3 {
+        let note = noise();
+        writeln!(
+            out,
+            r#"{{"statementId":"crash-entity-statement-{i:020}","recordId":"e{i}","recordType":"entity","recordDetails":{{"entityType":{{"type":"registeredEntity"}},"name":"Компанія {i}","alternateNames":["{note}"],"identifiers":[{{"scheme":"UA-EDR","id":"{i:08}"}}]}}}}"#
+        )
+        .unwrap();
+        writeln!(
+            out,
+            r#"{{"statementId":"crash-person-statement-{i:020}","recordId":"p{i}","recordType":"person","recordDetails":{{"personType":"knownPerson","names":[{{"fullName":"Особа {i}"}}]}}}}"#
+        )
+        .unwrap();
+        // Each entity is owned by its person, and half of the rest of it by the entity before it.
+        let (party, share) = if i % 2 == 0 || i == 0 { (format!("p{i}"), 100) } else { (format!("e{}", i - 1), 50) };
+        writeln!(
+            out,
+            r#"{{"statementId":"crash-relationship-statement-{i:020}","recordId":"r{i}","recordType":"relationship","recordDetails":{{"subject":"e{i}","interestedParty":"{party}","interests":[{{"type":"shareholding","share":{{"exact":{share}}}}}]}}}}"#
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn kill_9_mid_bods_ingest_then_rerun_completes() {
+    let work = tempfile::tempdir().unwrap();
+    let corpus = work.path().join("register.jsonl");
+    let statements = 60_000;
+    write_bods_corpus(&corpus, statements);
+    let corpus = corpus.to_str().unwrap();
+
+    let clean = work.path().join("clean");
+    assert_eq!(code(&openreg(&clean, &["ingest", "bods", corpus])), 0);
+    let expected = openreg(&clean, &["export", "bods"]).stdout;
+    let expected_owners = openreg(&clean, &["owners", "e19999", "--json"]).stdout;
+    assert!(String::from_utf8_lossy(&expected_owners).contains("p19998"), "e19999 is owned through e19998");
+
+    let crashed = work.path().join("crashed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_openreg"))
+        .args(["--data-dir", crashed.to_str().unwrap(), "ingest", "bods", corpus])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill once the first 8 MB batch is committing (its BODS keys reach their log), before the end.
+    let log = crashed.join("bods-keys").join("log.0");
+    let started = Instant::now();
+    while std::fs::metadata(&log).map_or(0, |m| m.len()) == 0 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let stats = json(&openreg(&crashed, &["stats", "--json"]));
+    assert_eq!(stats["last_ingest"]["finished"], false, "the kill came after the end, or before the first batch: {stats}");
+    let acknowledged = stats["last_ingest"]["releases_new"].as_u64().unwrap();
+    assert!(acknowledged > 0, "no batch was acknowledged before the kill");
+    assert!(stats["statements"].as_u64().unwrap() >= acknowledged, "{stats}");
+    assert!((stats["statements"].as_u64().unwrap() as usize) < statements);
+
+    let rerun = json(&openreg(&crashed, &["ingest", "bods", corpus, "--json"]));
+    assert_eq!(
+        rerun["statements_stored"].as_u64().unwrap() + rerun["statements_duplicate"].as_u64().unwrap(),
+        statements as u64
+    );
+    assert_eq!(json(&openreg(&crashed, &["stats", "--json"]))["statements"], statements);
+    assert!(openreg(&crashed, &["export", "bods"]).stdout == expected, "the export differs from an uninterrupted run");
+    assert_eq!(openreg(&crashed, &["owners", "e19999", "--json"]).stdout, expected_owners);
+}
