@@ -316,8 +316,8 @@ if rows:
         print(f"memory: peak RSS {lo['rss'] / 1024:,.0f} MB at {lo['n']:,} statements, {hi['rss'] / 1024:,.0f} MB at "
               f"{hi['n']:,} ({hi['n'] / lo['n']:.0f}x the input): x{ratio:.2f}, {verdict}; "
               f"{slope:+,.0f} MB per million statements from {a['n']:,} to {z['n']:,}")
-        print("  open RSS: peak RSS of a process that only opens the finished store and answers one query; it grows with")
-        print("  the store as well (sled keeps state for every page of the database in memory, whatever its cache size)")
+        print("  open RSS: peak RSS of a process that only opens the finished store and answers one query (the")
+        print("  sorted runs' block indexes and Bloom filters, and sled's state for the pages it still holds)")
 else:
     print("openreg ingest: nothing was measured")
 print()
