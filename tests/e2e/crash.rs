@@ -159,7 +159,10 @@ fn kill_9_mid_bods_ingest_then_rerun_completes() {
     child.wait().unwrap();
 
     let stats = json(&openreg(&crashed, &["stats", "--json"]));
-    assert_eq!(stats["last_ingest"]["finished"], false, "the kill came after the end, or before the first batch: {stats}");
+    assert_eq!(
+        stats["last_ingest"]["finished"], false,
+        "the kill came after the end, or before the first batch: {stats}"
+    );
     let acknowledged = stats["last_ingest"]["releases_new"].as_u64().unwrap();
     assert!(acknowledged > 0, "no batch was acknowledged before the kill");
     assert!(stats["statements"].as_u64().unwrap() >= acknowledged, "{stats}");

@@ -307,20 +307,31 @@ fn corrupt(path: &Path, what: &str) -> io::Error {
 
 /// Reads the log's first `end` bytes, entry by entry.
 fn read_log(path: &Path, end: u64, mut each: impl FnMut(Vec<u8>, Vec<u8>)) -> io::Result<()> {
+    for entry in read_entries(path, end)? {
+        let (key, value) = entry?;
+        each(key, value);
+    }
+    Ok(())
+}
+
+/// The entries in the first `end` bytes of a file (a log, or a run's blocks), read sequentially.
+fn read_entries(path: &Path, end: u64) -> io::Result<impl Iterator<Item = io::Result<(Vec<u8>, Vec<u8>)>>> {
     let mut reader = BufReader::with_capacity(1 << 16, File::open(path)?.take(end));
-    loop {
+    let path = path.to_path_buf();
+    Ok(std::iter::from_fn(move || {
         let mut head = [0u8; 6];
         match reader.read_exact(&mut head) {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
-            Err(e) => return Err(e),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return None,
+            Err(e) => return Some(Err(e)),
         }
         let mut key = vec![0u8; u16::from_le_bytes([head[0], head[1]]) as usize];
         let mut value = vec![0u8; u32::from_le_bytes(head[2..6].try_into().expect("4 bytes")) as usize];
-        reader.read_exact(&mut key).map_err(|_| corrupt(path, "an entry is cut short before the committed end"))?;
-        reader.read_exact(&mut value).map_err(|_| corrupt(path, "an entry is cut short before the committed end"))?;
-        each(key, value);
-    }
+        if reader.read_exact(&mut key).and_then(|_| reader.read_exact(&mut value)).is_err() {
+            return Some(Err(corrupt(&path, "an entry is cut short before its end")));
+        }
+        Some(Ok((key, value)))
+    }))
 }
 
 /// The list of runs (oldest first) and the log generation that follows them.
@@ -477,22 +488,7 @@ impl Run {
 
     /// Every entry in order, read sequentially.
     fn entries(&self) -> io::Result<impl Iterator<Item = io::Result<(Vec<u8>, Vec<u8>)>>> {
-        let mut reader = BufReader::with_capacity(1 << 16, File::open(&self.path)?.take(self.data_bytes));
-        let path = self.path.clone();
-        Ok(std::iter::from_fn(move || {
-            let mut head = [0u8; 6];
-            match reader.read_exact(&mut head) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return None,
-                Err(e) => return Some(Err(e)),
-            }
-            let mut key = vec![0u8; u16::from_le_bytes([head[0], head[1]]) as usize];
-            let mut value = vec![0u8; u32::from_le_bytes(head[2..6].try_into().expect("4 bytes")) as usize];
-            if reader.read_exact(&mut key).and_then(|_| reader.read_exact(&mut value)).is_err() {
-                return Some(Err(corrupt(&path, "an entry is cut short")));
-            }
-            Some(Ok((key, value)))
-        }))
+        read_entries(&self.path, self.data_bytes)
     }
 }
 
