@@ -2,7 +2,7 @@
 //! is not compared again), the blocking and identifier indexes that find candidates without
 //! comparing all pairs, the links found, and people's judgements.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use openreg_model::link::{Judgement, Link, Mention};
 
@@ -295,13 +295,27 @@ pub struct LinkWrites<'s> {
     /// Link entries (key → value, `None` when removed) written since the last commit.
     links: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     namesakes: BTreeSet<String>,
+    /// The namesakes stored when this began (and those committed since): comparing asks about
+    /// every candidate, and a read of the store each time cost more than the rest of the check.
+    stored_namesakes: HashSet<String>,
     compared: Vec<String>,
 }
 
 impl Store {
     /// Starts holding the writes of comparing mentions (see [`LinkWrites`]).
-    pub fn link_writes(&self) -> LinkWrites<'_> {
-        LinkWrites { store: self, links: BTreeMap::new(), namesakes: BTreeSet::new(), compared: Vec::new() }
+    pub fn link_writes(&self) -> Result<LinkWrites<'_>> {
+        let prefix = prefix(NAMESAKES);
+        let mut stored_namesakes = HashSet::new();
+        for key in self.db.scan_prefix(prefix).keys() {
+            stored_namesakes.insert(String::from_utf8_lossy(&key?[prefix.len()..]).into_owned());
+        }
+        Ok(LinkWrites {
+            store: self,
+            links: BTreeMap::new(),
+            namesakes: BTreeSet::new(),
+            stored_namesakes,
+            compared: Vec::new(),
+        })
     }
 }
 
@@ -361,7 +375,7 @@ impl LinkWrites<'_> {
 
     /// Whether a mention's name is known to be shared by different people.
     pub fn has_namesakes(&self, id: &str) -> Result<bool> {
-        Ok(self.namesakes.contains(id) || self.store.has_namesakes(id)?)
+        Ok(self.namesakes.contains(id) || self.stored_namesakes.contains(id))
     }
 
     /// Marks a mention as compared; its marker goes in the same batch as its links.
@@ -379,13 +393,14 @@ impl LinkWrites<'_> {
                 None => batch.remove(key),
             }
         }
-        for id in std::mem::take(&mut self.namesakes) {
-            batch.insert(ocid_key(NAMESAKES, &id), &[][..]);
+        for id in &self.namesakes {
+            batch.insert(ocid_key(NAMESAKES, id), &[][..]);
         }
         for id in self.compared.drain(..) {
             batch.remove(ocid_key(LINK_PENDING, &id));
         }
         self.store.db.apply_batch(batch)?;
+        self.stored_namesakes.extend(std::mem::take(&mut self.namesakes));
         Ok(())
     }
 }

@@ -44,7 +44,7 @@ fn reads_see_held_writes_and_markers_go_with_the_links() {
     assert_eq!(store.pending_mention_count(), 3);
     assert_eq!(store.block("~beridze", 10).unwrap(), ["a", "b", "c"]);
 
-    let mut writes = store.link_writes();
+    let mut writes = store.link_writes().unwrap();
     writes.replace_links("a", &[link("a", "b", 0.9), link("a", "c", 0.8)]).unwrap();
     writes.mention_compared("a");
     writes.set_namesakes("c").unwrap();
@@ -64,7 +64,7 @@ fn reads_see_held_writes_and_markers_go_with_the_links() {
     assert_eq!(store.pending_mention_count(), 3);
     assert!(store.links_of("a").unwrap().is_empty());
 
-    let mut writes = store.link_writes();
+    let mut writes = store.link_writes().unwrap();
     writes.replace_links("a", &[link("a", "b", 0.9), link("a", "c", 0.8)]).unwrap();
     writes.mention_compared("a");
     writes.replace_links("b", &[]).unwrap();
@@ -83,11 +83,11 @@ fn reads_see_held_writes_and_markers_go_with_the_links() {
 fn a_changed_link_is_replaced_at_both_ends_and_an_unchanged_one_kept() {
     let dir = tempfile::tempdir().unwrap();
     let store = stored(dir.path());
-    let mut writes = store.link_writes();
+    let mut writes = store.link_writes().unwrap();
     writes.replace_links("a", &[link("a", "b", 0.9), link("a", "c", 0.8)]).unwrap();
     writes.commit().unwrap();
 
-    let mut writes = store.link_writes();
+    let mut writes = store.link_writes().unwrap();
     // From the other end: the same link to `a`, and a new score for `c`'s.
     writes.replace_links("b", &[link("a", "b", 0.9)]).unwrap();
     writes.replace_links("c", &[link("a", "c", 0.7)]).unwrap();
