@@ -34,6 +34,8 @@ pub struct LinkSummary {
     /// Blocking keys too common to use (shared by more mentions than `max_block`).
     pub blocks_too_common: u64,
     pub seconds: f64,
+    /// Of which gathering the mentions and storing those new or changed (the rest is comparing).
+    pub gathering_seconds: f64,
 }
 
 /// Where a run is, for progress bars.
@@ -134,6 +136,7 @@ pub fn run(store: &Store, config: &LinkConfig, progress: &mut dyn FnMut(Progress
     })?;
     gathering.finish()?;
     store.flush()?;
+    summary.gathering_seconds = started.elapsed().as_secs_f64();
     compare_pending(store, config, &mut summary, progress)?;
     summary.identifier_groups = store.shared_identifier_count()?;
     if summary.new_or_changed > 0 {
