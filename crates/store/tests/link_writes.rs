@@ -50,6 +50,8 @@ fn reads_see_held_writes_and_markers_go_with_the_links() {
     writes.set_namesakes("c").unwrap();
     // Held, not stored: the other end sees the link, the store does not yet.
     assert_eq!(others(&writes.links_of("b").unwrap(), "b"), ["a"]);
+    assert_eq!(writes.linked("b").unwrap(), ["a"]);
+    assert_eq!(writes.linked("a").unwrap(), ["b", "c"]);
     assert!(writes.has_namesakes("c").unwrap());
     assert!(store.links_of("b").unwrap().is_empty());
     assert!(!store.has_namesakes("c").unwrap());
@@ -57,7 +59,9 @@ fn reads_see_held_writes_and_markers_go_with_the_links() {
     writes.replace_links("b", &[]).unwrap();
     writes.mention_compared("b");
     assert_eq!(others(&writes.links_of("a").unwrap(), "a"), ["c"]);
+    assert_eq!(writes.linked("a").unwrap(), ["c"]);
     assert!(writes.links_of("b").unwrap().is_empty());
+    assert!(writes.linked("b").unwrap().is_empty());
 
     // Dropped without commit (a crash): nothing was written, every mention is still pending.
     drop(writes);
