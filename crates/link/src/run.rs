@@ -380,8 +380,7 @@ impl Comparing<'_> {
         summary.compared += 1;
         summary.blocks_too_common += found.too_common;
         // Those it is linked to now are compared again too: a changed name may undo a link.
-        let linked: Vec<String> = writes.links_of(id)?.into_iter().map(|l| if l.a == id { l.b } else { l.a }).collect();
-        let extra: Vec<String> = linked.into_iter().filter(|o| !found.pairs.contains_key(o)).collect();
+        let extra: Vec<String> = writes.linked(id)?.into_iter().filter(|o| !found.pairs.contains_key(o)).collect();
         if !extra.is_empty() {
             self.load(&extra)?;
             let me = self.prepared.get(id).and_then(Option::as_ref).expect("prepared while finding");
