@@ -251,6 +251,16 @@ struct Found {
     judgements: HashMap<String, Judgement>,
 }
 
+/// A pending mention's candidates from its blocks, before they are scored.
+struct Blocked {
+    candidates: BTreeSet<String>,
+    /// How many of its blocks were too common to use.
+    too_common: u64,
+    judgements: Vec<Judgement>,
+    /// Blocking keys found too common on the way, with the limit they passed.
+    newly_too_common: Vec<(String, usize)>,
+}
+
 /// A pending mention and one candidate, compared.
 struct Pair {
     /// They share an identifier: already one (confirmed), no name link is needed.
@@ -288,35 +298,31 @@ impl Comparing<'_> {
             None => Ok(None),
         });
         let mut blocked = blocked.into_iter().collect::<Result<Vec<_>, _>>()?;
-        for (_, _, _, common) in blocked.iter_mut().flatten() {
-            for (key, limit) in common.drain(..) {
+        for blocked in blocked.iter_mut().flatten() {
+            for (key, limit) in blocked.newly_too_common.drain(..) {
                 let known = self.too_common.entry(key).or_default();
                 *known = (*known).max(limit);
             }
         }
-        self.load(blocked.iter().flatten().flat_map(|(candidates, ..)| candidates))?;
+        self.load(blocked.iter().flatten().flat_map(|b| &b.candidates))?;
         let this = &*self;
-        let work: Vec<(&String, Option<(BTreeSet<String>, u64, Vec<Judgement>, Vec<(String, usize)>)>)> =
-            ids.iter().zip(blocked).collect();
+        let work: Vec<(&String, Option<Blocked>)> = ids.iter().zip(blocked).collect();
         let found = in_parallel(&work, self.threads, |(id, blocked)| {
-            let Some((candidates, too_common, judgements, _)) = blocked else { return None };
+            let blocked = blocked.as_ref()?;
             let me = this.prepared.get(*id).and_then(Option::as_ref).expect("prepared above");
-            let pairs = candidates.iter().map(|other| (other.clone(), this.pair(me, other))).collect();
-            let judgements =
-                judgements.iter().map(|j| (if j.a == **id { j.b.clone() } else { j.a.clone() }, j.clone())).collect();
-            Some(Found { pairs, too_common: *too_common, judgements })
+            let pairs = blocked.candidates.iter().map(|other| (other.clone(), this.pair(me, other))).collect();
+            let judgements = blocked
+                .judgements
+                .iter()
+                .map(|j| (if j.a == **id { j.b.clone() } else { j.a.clone() }, j.clone()))
+                .collect();
+            Some(Found { pairs, too_common: blocked.too_common, judgements })
         });
         Ok(found)
     }
 
-    /// A mention's candidates from its blocks, how many of its blocks were too common, its
-    /// judgements, and the blocking keys newly found too common (with the limit they passed).
-    #[allow(clippy::type_complexity)]
-    fn candidates(
-        &self,
-        id: &str,
-        me: &Prepared,
-    ) -> Result<(BTreeSet<String>, u64, Vec<Judgement>, Vec<(String, usize)>), StoreError> {
+    /// A mention's candidates from its blocks.
+    fn candidates(&self, id: &str, me: &Prepared) -> Result<Blocked, StoreError> {
         let config = self.config;
         let mut candidates = BTreeSet::new();
         let (mut too_common, mut newly) = (0, Vec::new());
@@ -353,7 +359,7 @@ impl Comparing<'_> {
             };
             candidates.extend(members.into_iter().filter(|m| m != id).take(take));
         }
-        Ok((candidates, too_common, self.store.judgements_of(id)?, newly))
+        Ok(Blocked { candidates, too_common, judgements: self.store.judgements_of(id)?, newly_too_common: newly })
     }
 
     /// Compares a mention with a candidate (`None`: the candidate is not stored).
