@@ -50,9 +50,10 @@
 # 5 KB more per mention once linked (measured to the end on a 32,647-mention world, 2.7 name links
 # per mention: 5.1 KB, where it took 8.9 KB before linking wrote to sled a chunk at a time), of
 # which gathering mentions takes about 2.6 KB; name links (each kept under both its ends) take most
-# of the rest, and their number per mention grows with the world. So about 5.5 GB for the quarter
-# world (815,000 mentions) and 21 GB or more for the full one (3.26 million), plus the world's files
-# (0.5 and 2.1 GB). The warning below assumes 9 KB per mention.
+# of the rest, and their number per mention grows with the world. Measured on 2026-11-27: 11.9 GB
+# after linking the quarter world (815,000 mentions, about 15 KB each), and 26.9 GB when the full
+# one (3.26 million) was stopped at 39% compared, so more than the 40-odd GB a shared disk had free;
+# plus the world's files (0.5 and 2.1 GB). The warning below assumes 9 KB per mention.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
