@@ -22,6 +22,11 @@
 #   PEER=1               also run Splink (PyPI `splink` with DuckDB, and `anyascii` to fold names to
 #                        ASCII) on the smallest world's person records, in a throwaway virtualenv (or
 #                        PEER_VENV=DIR); off by default
+#   LINK_CACHE_MB=M      sled's page cache for `openreg link` (OPENREG_CACHE_MB; default 256). The
+#                        store's default, 16 MB, keeps ingest small, but linking reads blocks and
+#                        mentions and writes links all over the store: on the 80k world 16 MB made
+#                        linking 113 s, 128 MB 103 s, 256 MB 87 s (peak RSS 0.91, 1.00, 1.35 GB),
+#                        and the gap grows with the world. LINK_CACHE_MB=16 measures the default
 #   SKIP_BUILD=1         use the binaries already in target/release
 #   OPENREG_BIN=PATH     time this openreg binary instead of target/release/openreg
 #   KEEP=1               keep the temporary directory (stores, logs) and print its path
@@ -45,9 +50,10 @@
 # 5 KB more per mention once linked (measured to the end on a 32,647-mention world, 2.7 name links
 # per mention: 5.1 KB, where it took 8.9 KB before linking wrote to sled a chunk at a time), of
 # which gathering mentions takes about 2.6 KB; name links (each kept under both its ends) take most
-# of the rest, and their number per mention grows with the world. So about 5.5 GB for the quarter
-# world (815,000 mentions) and 21 GB or more for the full one (3.26 million), plus the world's files
-# (0.5 and 2.1 GB). The warning below assumes 9 KB per mention.
+# of the rest, and their number per mention grows with the world. Measured on 2026-11-27: 11.9 GB
+# after linking the quarter world (815,000 mentions, about 15 KB each), and 26.9 GB when the full
+# one (3.26 million) was stopped at 39% compared, so more than the 40-odd GB a shared disk had free;
+# plus the world's files (0.5 and 2.1 GB). The warning below assumes 9 KB per mention.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -67,6 +73,7 @@ LINK_TIMEOUT=${LINK_TIMEOUT:-0}
 MIN_FREE_GB=${MIN_FREE_GB:-5}
 PEER=${PEER:-0}
 SKIP_BUILD=${SKIP_BUILD:-0}
+LINK_CACHE_MB=${LINK_CACHE_MB:-256}
 KEEP=${KEEP:-0}
 
 OPENREG=${OPENREG_BIN:-$ROOT/target/release/openreg}
@@ -236,11 +243,11 @@ ingest() {
 link() {
     local name=$1 data=$2
     local logfile=$WORK/$name.link.log
-    local cmd=("$OPENREG" --data-dir "$data" link --json)
+    local cmd=(env "OPENREG_CACHE_MB=$LINK_CACHE_MB" "$OPENREG" --data-dir "$data" link --json)
     if [[ $LINK_TIMEOUT != 0 ]]; then cmd=(timeout -s INT "$LINK_TIMEOUT" "${cmd[@]}"); fi
     local limit=""
     if [[ $LINK_TIMEOUT != 0 ]]; then limit=" (stopped after ${LINK_TIMEOUT}s if still running)"; fi
-    log "openreg link [$name]$limit"
+    log "openreg link [$name] (sled cache ${LINK_CACHE_MB} MB)$limit"
     if [[ $HAVE_SCRIPT == 1 ]]; then
         local quoted
         quoted=$(printf '%q ' "${cmd[@]}")
@@ -514,7 +521,7 @@ fi
 
 echo
 echo "Linking benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GB RAM", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "worlds: gen-world --seed $BENCH_SEED in benches/out/; openreg: $OPENREG"
+echo "worlds: gen-world --seed $BENCH_SEED in benches/out/; openreg: $OPENREG; link with OPENREG_CACHE_MB=$LINK_CACHE_MB"
 echo
 python3 - "$RESULTS" <<'PY'
 import sys

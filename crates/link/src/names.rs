@@ -197,15 +197,29 @@ fn drop_bracketed(text: &str) -> String {
     out
 }
 
+/// The legal forms of more than one word, each as a searcher for itself between spaces, built
+/// once: every name is searched for each of them, and building the searchers each time took as
+/// long as comparing the names.
+fn legal_form_phrases() -> &'static [(memchr::memmem::Finder<'static>, &'static str)] {
+    static PHRASES: std::sync::OnceLock<Vec<(memchr::memmem::Finder<'static>, &'static str)>> =
+        std::sync::OnceLock::new();
+    PHRASES.get_or_init(|| {
+        LEGAL_FORMS
+            .iter()
+            .filter(|(f, _)| f.contains(' ') || f.contains('-'))
+            .map(|(form, code)| (memchr::memmem::Finder::new(format!(" {form} ").as_bytes()).into_owned(), *code))
+            .collect()
+    })
+}
+
 /// Replaces legal-form phrases and words (in the original script) by spaces, returning the codes.
 fn replace_legal_forms(text: &str) -> (String, Vec<&'static str>) {
     let mut forms = Vec::new();
     // Phrases first (they contain spaces); then single words, compared whole.
     let mut text = format!(" {} ", text.replace(['«', '»', '"', '„', '“', '”', ',', ';'], " "));
-    for (form, code) in LEGAL_FORMS.iter().filter(|(f, _)| f.contains(' ') || f.contains('-')) {
-        let needle = format!(" {form} ");
-        while let Some(at) = text.find(&needle) {
-            text.replace_range(at..at + needle.len(), " ");
+    for (needle, code) in legal_form_phrases() {
+        while let Some(at) = needle.find(text.as_bytes()) {
+            text.replace_range(at..at + needle.needle().len(), " ");
             forms.push(*code);
         }
     }

@@ -3,6 +3,7 @@
 //! not compared again; a crash leaves the rest marked, and the next run finishes them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use openreg_model::link::{Evidence, Judgement, Label, Link, Mention};
@@ -10,7 +11,7 @@ use openreg_store::{LinkWrites, Store, StoreError};
 use serde::Serialize;
 
 use crate::config::LinkConfig;
-use crate::score::{score, Prepared, Verdict};
+use crate::score::{score_pair, Prepared, Scored, Verdict};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
@@ -33,6 +34,8 @@ pub struct LinkSummary {
     /// Blocking keys too common to use (shared by more mentions than `max_block`).
     pub blocks_too_common: u64,
     pub seconds: f64,
+    /// Of which gathering the mentions and storing those new or changed (the rest is comparing).
+    pub gathering_seconds: f64,
 }
 
 /// Where a run is, for progress bars.
@@ -133,6 +136,7 @@ pub fn run(store: &Store, config: &LinkConfig, progress: &mut dyn FnMut(Progress
     })?;
     gathering.finish()?;
     store.flush()?;
+    summary.gathering_seconds = started.elapsed().as_secs_f64();
     compare_pending(store, config, &mut summary, progress)?;
     summary.identifier_groups = store.shared_identifier_count()?;
     if summary.new_or_changed > 0 {
@@ -161,10 +165,34 @@ pub fn compare_pending_in_chunks(
     progress: &mut dyn FnMut(Progress),
     chunk: usize,
 ) -> Result<(), LinkError> {
+    compare_pending_on_threads(store, config, summary, progress, chunk, default_threads())
+}
+
+/// How many threads compare: `OPENREG_LINK_THREADS`, or one per core.
+pub fn default_threads() -> usize {
+    std::env::var("OPENREG_LINK_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
+}
+
+/// [`compare_pending_in_chunks`] on `threads` threads. A chunk is compared in two steps: first,
+/// on every thread, each mention's candidates are found and each pair is scored (reads only:
+/// blocks and mentions do not change while comparing); then, one mention after another in id
+/// order, what the pairs give is settled against the writes held so far (links made earlier,
+/// namesakes found earlier) and written. The links are the same whatever the threads.
+pub fn compare_pending_on_threads(
+    store: &Store,
+    config: &LinkConfig,
+    summary: &mut LinkSummary,
+    progress: &mut dyn FnMut(Progress),
+    chunk: usize,
+    threads: usize,
+) -> Result<(), LinkError> {
     let total = store.pending_mention_count();
-    // Prepared candidates are reused across comparisons; the cache is bounded.
-    let mut cache: HashMap<String, Option<Prepared>> = HashMap::new();
-    let mut writes = store.link_writes();
+    let mut comparing = Comparing { store, config, threads, prepared: HashMap::new(), too_common: HashMap::new() };
+    let mut writes = store.link_writes()?;
     let mut pending = Vec::with_capacity(chunk);
     let mut done = 0;
     loop {
@@ -176,8 +204,11 @@ pub fn compare_pending_in_chunks(
         if pending.is_empty() {
             break;
         }
-        for id in &pending {
-            compare_one(store, &mut writes, config, id, &mut cache, summary)?;
+        let found = comparing.find(&pending)?;
+        for (id, found) in pending.iter().zip(found) {
+            if let Some(found) = found {
+                comparing.settle(&mut writes, id, found, summary)?;
+            }
             writes.mention_compared(id);
             done += 1;
             if done % 1000 == 0 {
@@ -185,116 +216,258 @@ pub fn compare_pending_in_chunks(
             }
         }
         writes.commit()?;
-        if cache.len() > 200_000 {
-            cache.clear();
+        if comparing.prepared.len() > 200_000 {
+            comparing.prepared.clear();
         }
     }
     store.flush()?;
     Ok(())
 }
 
-fn prepared<'c>(
-    store: &Store,
-    id: &str,
-    cache: &'c mut HashMap<String, Option<Prepared>>,
-) -> Result<Option<&'c Prepared>, StoreError> {
-    if !cache.contains_key(id) {
-        let loaded = store.mention(id)?.map(|(m, _)| Prepared::new(m));
-        cache.insert(id.to_string(), loaded);
-    }
-    Ok(cache.get(id).and_then(Option::as_ref))
-}
-
 /// How many members of an exact-name block a mention is compared with: enough to join it to the
 /// others (links are followed transitively), without linking every pair of a large group.
 const EXACT_BLOCK_SAMPLE: usize = 16;
 
-fn compare_one(
-    store: &Store,
-    writes: &mut LinkWrites,
-    config: &LinkConfig,
-    id: &str,
-    cache: &mut HashMap<String, Option<Prepared>>,
-    summary: &mut LinkSummary,
-) -> Result<(), LinkError> {
-    let Some(me) = prepared(store, id, cache)?.cloned() else { return Ok(()) };
-    summary.compared += 1;
-    // Those it is linked to now are compared again too: a changed name may undo a link.
-    let mut candidates: BTreeSet<String> =
-        writes.links_of(id)?.into_iter().map(|l| if l.a == id { l.b } else { l.a }).collect();
-    let blocks = me.blocks();
-    // A single word of a longer name blocks only while rare: the name's word pairs find the rest.
-    let paired = blocks.iter().any(|b| b.starts_with('+'));
-    for block in blocks {
-        // (members read at most, members taken; None: never too common, an exact name is sampled).
-        // A word pair shared by many is mostly one name written alike (a family already joined
-        // through the exact-name block, or namesakes): a sample of it, as for exact names, keeps
-        // a large group from being linked pair by pair.
-        let (limit, take) = match block.as_bytes()[0] {
-            b'=' => (None, EXACT_BLOCK_SAMPLE),
-            b'+' => (Some(config.max_block), config.max_word_block),
-            _ if paired => (Some(config.max_word_block), usize::MAX),
-            _ => (Some(config.max_block), usize::MAX),
-        };
-        let members = store.block(&block, limit.unwrap_or(config.max_block))?;
-        if limit.is_some_and(|limit| members.len() > limit) {
-            summary.blocks_too_common += 1;
-            continue;
+/// What comparing keeps from chunk to chunk.
+struct Comparing<'s> {
+    store: &'s Store,
+    config: &'s LinkConfig,
+    threads: usize,
+    /// Mentions with their name work done, by id (`None`: no such mention); bounded.
+    prepared: HashMap<String, Option<Prepared>>,
+    /// Blocking keys known to have more members than a limit, with the largest such limit: a
+    /// common word is met by thousands of mentions, and reading its block to its limit each time
+    /// cost more than all the scoring.
+    too_common: HashMap<String, usize>,
+}
+
+/// A pending mention's candidates from its blocks, each scored; found before any of the chunk's
+/// links are written.
+struct Found {
+    /// Candidates in id order, with their pair (`None`: the candidate is not stored).
+    pairs: BTreeMap<String, Option<Pair>>,
+    too_common: u64,
+    /// The mention's judgements, by the other mention's id.
+    judgements: HashMap<String, Judgement>,
+}
+
+/// A pending mention's candidates from its blocks, before they are scored.
+struct Blocked {
+    candidates: BTreeSet<String>,
+    /// How many of its blocks were too common to use.
+    too_common: u64,
+    judgements: Vec<Judgement>,
+    /// Blocking keys found too common on the way, with the limit they passed.
+    newly_too_common: Vec<(String, usize)>,
+}
+
+/// A pending mention and one candidate, compared.
+struct Pair {
+    /// They share an identifier: already one (confirmed), no name link is needed.
+    shares_identifier: bool,
+    /// Scored in a fixed order (the lower id first), so that a pair gets the same result
+    /// whichever side changed.
+    scored: Scored,
+    /// Ruled out by an identifier or birth date though of one kind and one name: the name is
+    /// known to be shared by different people.
+    namesake: bool,
+}
+
+impl Comparing<'_> {
+    /// Prepares the mentions of `ids` not yet prepared, on every thread.
+    fn load<'i>(&mut self, ids: impl IntoIterator<Item = &'i String>) -> Result<(), StoreError> {
+        let mut missing: Vec<&String> = ids.into_iter().filter(|id| !self.prepared.contains_key(*id)).collect();
+        missing.sort();
+        missing.dedup();
+        let store = self.store;
+        let loaded = in_parallel(&missing, self.threads, |id| -> Result<_, StoreError> {
+            Ok(store.mention(id)?.map(|(m, _)| Prepared::new(m)))
+        });
+        for (id, loaded) in missing.into_iter().zip(loaded) {
+            self.prepared.insert(id.clone(), loaded?);
         }
-        candidates.extend(members.into_iter().filter(|m| m != id).take(take));
+        Ok(())
     }
-    // First, whether this name is known to belong to different people: a candidate with the same
-    // name that an identifier or birth date rules out.
-    let mut namesakes = writes.has_namesakes(id)?;
-    let mut scored = Vec::new();
-    for other in &candidates {
-        let Some(them) = prepared(store, other, cache)? else { continue };
-        if me.mention.identifiers.iter().any(|i| them.mention.identifiers.contains(i)) {
-            continue;
+
+    /// Each pending mention's candidates, scored (`None`: the mention is not stored).
+    fn find(&mut self, ids: &[String]) -> Result<Vec<Option<Found>>, StoreError> {
+        self.load(ids)?;
+        let this = &*self;
+        let blocked = in_parallel(ids, self.threads, |id| match this.prepared.get(id).and_then(Option::as_ref) {
+            Some(me) => this.candidates(id, me).map(Some),
+            None => Ok(None),
+        });
+        let mut blocked = blocked.into_iter().collect::<Result<Vec<_>, _>>()?;
+        for blocked in blocked.iter_mut().flatten() {
+            for (key, limit) in blocked.newly_too_common.drain(..) {
+                let known = self.too_common.entry(key).or_default();
+                *known = (*known).max(limit);
+            }
         }
-        let verdict = score(&me, them, config, false);
-        if let Verdict::NoLink { evidence, .. } = &verdict {
-            let vetoed = evidence.iter().any(|e| !e.agrees && matches!(e.field.as_str(), "identifier" | "birth_date"));
-            if vetoed && me.mention.kind == them.mention.kind && same_name(&me, them) {
+        self.load(blocked.iter().flatten().flat_map(|b| &b.candidates))?;
+        let this = &*self;
+        let work: Vec<(&String, Option<Blocked>)> = ids.iter().zip(blocked).collect();
+        let found = in_parallel(&work, self.threads, |(id, blocked)| {
+            let blocked = blocked.as_ref()?;
+            let me = this.prepared.get(*id).and_then(Option::as_ref).expect("prepared above");
+            let pairs = blocked.candidates.iter().map(|other| (other.clone(), this.pair(me, other))).collect();
+            let judgements = blocked
+                .judgements
+                .iter()
+                .map(|j| (if j.a == **id { j.b.clone() } else { j.a.clone() }, j.clone()))
+                .collect();
+            Some(Found { pairs, too_common: blocked.too_common, judgements })
+        });
+        Ok(found)
+    }
+
+    /// A mention's candidates from its blocks.
+    fn candidates(&self, id: &str, me: &Prepared) -> Result<Blocked, StoreError> {
+        let config = self.config;
+        let mut candidates = BTreeSet::new();
+        let (mut too_common, mut newly) = (0, Vec::new());
+        let blocks = me.blocks();
+        // A single word of a longer name blocks only while rare: the name's word pairs find the rest.
+        let paired = blocks.iter().any(|b| b.starts_with('+'));
+        for block in blocks {
+            // (members read at most, members taken; None: never too common, an exact name is
+            // sampled). A word pair shared by many is mostly one name written alike (a family
+            // already joined through the exact-name block, or namesakes): a sample of it, as for
+            // exact names, keeps a large group from being linked pair by pair.
+            let (limit, take) = match block.as_bytes()[0] {
+                b'=' => (None, EXACT_BLOCK_SAMPLE),
+                b'+' => (Some(config.max_block), config.max_word_block),
+                _ if paired => (Some(config.max_word_block), usize::MAX),
+                _ => (Some(config.max_block), usize::MAX),
+            };
+            let members = match limit {
+                // The sample is the first members but this one: reading one more is enough.
+                None => self.store.block(&block, take.min(config.max_block))?,
+                Some(limit) => {
+                    if self.too_common.get(&block).is_some_and(|&known| known >= limit) {
+                        too_common += 1;
+                        continue;
+                    }
+                    let members = self.store.block(&block, limit)?;
+                    if members.len() > limit {
+                        too_common += 1;
+                        newly.push((block, limit));
+                        continue;
+                    }
+                    members
+                }
+            };
+            candidates.extend(members.into_iter().filter(|m| m != id).take(take));
+        }
+        Ok(Blocked { candidates, too_common, judgements: self.store.judgements_of(id)?, newly_too_common: newly })
+    }
+
+    /// Compares a mention with a candidate (`None`: the candidate is not stored).
+    fn pair(&self, me: &Prepared, other: &str) -> Option<Pair> {
+        let them = self.prepared.get(other)?.as_ref()?;
+        let shares_identifier = me.mention.identifiers.iter().any(|i| them.mention.identifiers.contains(i));
+        let (a, b) = if me.mention.id.as_str() < other { (me, them) } else { (them, me) };
+        let scored = score_pair(a, b, self.config);
+        // Whether the pair is vetoed does not depend on the order; whether the names are the
+        // same is asked as the mention sees it.
+        let namesake =
+            !shares_identifier && scored.vetoed() && me.mention.kind == them.mention.kind && same_name(me, them);
+        Some(Pair { shares_identifier, scored, namesake })
+    }
+
+    /// Settles a mention's links against the writes held so far, and holds them.
+    fn settle(
+        &mut self,
+        writes: &mut LinkWrites,
+        id: &str,
+        mut found: Found,
+        summary: &mut LinkSummary,
+    ) -> Result<(), LinkError> {
+        summary.compared += 1;
+        summary.blocks_too_common += found.too_common;
+        // Those it is linked to now are compared again too: a changed name may undo a link.
+        let extra: Vec<String> = writes.linked(id)?.into_iter().filter(|o| !found.pairs.contains_key(o)).collect();
+        if !extra.is_empty() {
+            self.load(&extra)?;
+            let me = self.prepared.get(id).and_then(Option::as_ref).expect("prepared while finding");
+            for other in extra {
+                let pair = self.pair(me, &other);
+                found.pairs.insert(other, pair);
+            }
+        }
+        // First, whether this name is known to belong to different people: a candidate with the
+        // same name that an identifier or birth date rules out.
+        let mut namesakes = writes.has_namesakes(id)?;
+        for (other, pair) in &found.pairs {
+            if pair.as_ref().is_some_and(|p| p.namesake) {
                 namesakes = true;
                 writes.set_namesakes(other)?;
             }
         }
-        scored.push(other.clone());
-    }
-    if namesakes {
-        writes.set_namesakes(id)?;
-    }
-    let mut links = Vec::new();
-    for other in candidates {
-        let judgement = store.judgement(id, &other)?;
-        if let Some(j) = &judgement {
-            links.extend(judged_link(j, id, &other));
-            continue;
+        if namesakes {
+            writes.set_namesakes(id)?;
         }
-        let Some(them) = prepared(store, &other, cache)? else { continue };
-        // Mentions sharing an identifier are already one (confirmed); no name link is needed.
-        if me.mention.identifiers.iter().any(|i| them.mention.identifiers.contains(i)) {
-            continue;
+        let mut links = Vec::new();
+        for (other, pair) in found.pairs {
+            if let Some(j) = found.judgements.get(&other) {
+                links.extend(judged_link(j, id, &other));
+                continue;
+            }
+            let Some(pair) = pair else { continue };
+            if pair.shares_identifier {
+                continue;
+            }
+            summary.candidate_pairs += 1;
+            let namesakes = namesakes || writes.has_namesakes(&other)?;
+            if let Verdict::Link { label, score, evidence } = pair.scored.verdict(self.config, namesakes) {
+                *summary.links.entry(label.as_str().to_string()).or_default() += 1;
+                let (a, b) = if id < other.as_str() { (id.to_string(), other) } else { (other, id.to_string()) };
+                links.push(Link { a, b, label, score, evidence });
+            }
         }
-        summary.candidate_pairs += 1;
-        let namesakes = namesakes || writes.has_namesakes(&other)?;
-        // Score in a fixed order so that a pair gets the same result whichever side changed.
-        let (a, b) = if id < other.as_str() { (&me, them) } else { (them, &me) };
-        if let Verdict::Link { label, score, evidence } = score(a, b, config, namesakes) {
-            *summary.links.entry(label.as_str().to_string()).or_default() += 1;
-            links.push(Link { a: a.mention.id.clone(), b: b.mention.id.clone(), label, score, evidence });
+        // Judgements about mentions outside the blocks still hold.
+        for (other, j) in &found.judgements {
+            if !links.iter().any(|l| l.a == *other || l.b == *other) {
+                links.extend(judged_link(j, id, other));
+            }
         }
+        writes.replace_links(id, &links)?;
+        Ok(())
     }
-    // Judgements about mentions outside the blocks still hold.
-    for j in store.judgements_of(id)? {
-        let other = if j.a == id { &j.b } else { &j.a };
-        if !links.iter().any(|l| l.a == *other || l.b == *other) {
-            links.extend(judged_link(&j, id, other));
-        }
+}
+
+/// Runs `work` on every item, on up to `threads` threads taking a few items at a time, and
+/// returns the results in the items' order.
+fn in_parallel<T: Sync, R: Send>(items: &[T], threads: usize, work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    if threads <= 1 || items.len() < 2 {
+        return items.iter().map(work).collect();
     }
-    writes.replace_links(id, &links)?;
-    Ok(())
+    const TAKE: usize = 16;
+    let next = AtomicUsize::new(0);
+    let parts: Vec<Vec<(usize, R)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads.min(items.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let start = next.fetch_add(TAKE, Ordering::Relaxed);
+                        if start >= items.len() {
+                            return out;
+                        }
+                        for (i, item) in items.iter().enumerate().skip(start).take(TAKE) {
+                            out.push((i, work(item)));
+                        }
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    for (i, r) in parts.into_iter().flatten() {
+        results[i] = Some(r);
+    }
+    results.into_iter().map(|r| r.expect("every item is worked on")).collect()
 }
 
 /// Whether two mentions carry the same name (in any script or spelling).

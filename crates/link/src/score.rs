@@ -83,14 +83,70 @@ fn evidence(field: &str, agrees: bool, detail: String) -> Evidence {
 /// known to be shared by different people (two mentions with it carry different identifiers or
 /// birth dates), so the name alone cannot say which one this is.
 pub fn score(a: &Prepared, b: &Prepared, config: &LinkConfig, namesakes: bool) -> Verdict {
+    score_pair(a, b, config).verdict(config, namesakes)
+}
+
+/// A pair scored on everything but whether namesakes are known: comparing scores each pair once,
+/// before it knows, and [`Scored::verdict`] finishes the score when it does.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    score: f64,
+    found: Vec<Evidence>,
+    /// Ruled out before the names were compared (a person and an organisation, a conflicting
+    /// identifier or birth date).
+    ruled_out: bool,
+    person: bool,
+    corroborated: bool,
+}
+
+impl Scored {
+    /// Ruled out by a different identifier in the same scheme or a different birth date: two
+    /// different people or organisations.
+    pub fn vetoed(&self) -> bool {
+        self.ruled_out
+            && self.found.iter().any(|e| !e.agrees && matches!(e.field.as_str(), "identifier" | "birth_date"))
+    }
+
+    /// The verdict, with the name known (or not) to be shared by different people.
+    pub fn verdict(self, config: &LinkConfig, namesakes: bool) -> Verdict {
+        if self.ruled_out {
+            return Verdict::NoLink { score: 0.0, evidence: self.found };
+        }
+        let (mut score, mut found) = (self.score, self.found);
+        // The same holds for companies: two registrations under one name (different company numbers)
+        // mean a mention without a number could be either.
+        if !self.corroborated && namesakes && score > config.person_name_only_cap {
+            score = config.person_name_only_cap;
+            let who = if self.person { "different people" } else { "different organisations" };
+            found.push(evidence(
+                "namesakes",
+                false,
+                format!("{who} with this name are known (other identifiers or birth dates), and only the name agrees"),
+            ));
+        }
+        let score = (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
+        if score >= config.probable {
+            Verdict::Link { label: Label::Probable, score, evidence: found }
+        } else if score >= config.possible {
+            Verdict::Link { label: Label::Possible, score, evidence: found }
+        } else {
+            Verdict::NoLink { score, evidence: found }
+        }
+    }
+}
+
+/// [`score`] but for namesakes (see [`Scored`]).
+pub fn score_pair(a: &Prepared, b: &Prepared, config: &LinkConfig) -> Scored {
     let mut found = Vec::new();
+    let ruled_out =
+        |found: Vec<Evidence>| Scored { score: 0.0, found, ruled_out: true, person: false, corroborated: false };
     // A person and an organisation are one only when the organisation is the person trading.
     let kinds_fit = a.mention.kind == b.mention.kind
         || (a.mention.kind == MentionKind::Person && b.is_sole_trader())
         || (b.mention.kind == MentionKind::Person && a.is_sole_trader());
     if !kinds_fit {
         found.push(evidence("kind", false, "an organisation and a person".into()));
-        return Verdict::NoLink { score: 0.0, evidence: found };
+        return ruled_out(found);
     }
     // Identifiers of the same scheme that differ: two different registrations.
     for x in &a.mention.identifiers {
@@ -98,7 +154,7 @@ pub fn score(a: &Prepared, b: &Prepared, config: &LinkConfig, namesakes: bool) -
         let theirs: Vec<&String> = b.mention.identifiers.iter().filter(|y| scheme_of(y) == scheme).collect();
         if !theirs.is_empty() && !theirs.contains(&x) {
             found.push(evidence("identifier", false, format!("{x} against {}", theirs[0])));
-            return Verdict::NoLink { score: 0.0, evidence: found };
+            return ruled_out(found);
         }
     }
     if let (Some(x), Some(y)) = (&a.mention.birth_date, &b.mention.birth_date) {
@@ -106,7 +162,7 @@ pub fn score(a: &Prepared, b: &Prepared, config: &LinkConfig, namesakes: bool) -
         let n = x.len().min(y.len()).min(10);
         if x[..n] != y[..n] {
             found.push(evidence("birth_date", false, format!("{x} against {y}")));
-            return Verdict::NoLink { score: 0.0, evidence: found };
+            return ruled_out(found);
         }
     }
 
@@ -158,25 +214,7 @@ pub fn score(a: &Prepared, b: &Prepared, config: &LinkConfig, namesakes: bool) -
             found.push(evidence("name", false, format!("\"{extra}\" is in one name only")));
         }
     }
-    // The same holds for companies: two registrations under one name (different company numbers)
-    // mean a mention without a number could be either.
-    if !corroborated && namesakes && score > config.person_name_only_cap {
-        score = config.person_name_only_cap;
-        let who = if person { "different people" } else { "different organisations" };
-        found.push(evidence(
-            "namesakes",
-            false,
-            format!("{who} with this name are known (other identifiers or birth dates), and only the name agrees"),
-        ));
-    }
-    let score = (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0;
-    if score >= config.probable {
-        Verdict::Link { label: Label::Probable, score, evidence: found }
-    } else if score >= config.possible {
-        Verdict::Link { label: Label::Possible, score, evidence: found }
-    } else {
-        Verdict::NoLink { score, evidence: found }
-    }
+    Scored { score, found, ruled_out: false, person, corroborated }
 }
 
 /// A word of the longer of two person names that matches nothing in the shorter and is not a
@@ -236,14 +274,24 @@ pub fn words_similarity(a: &[String], b: &[String], person: bool) -> f64 {
     }
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     let mut used = vec![false; long.len()];
+    let lengths: Vec<usize> = long.iter().map(|w| w.chars().count()).collect();
     let mut total = 0.0;
     for word in short {
+        let length = word.chars().count();
         let mut best = (0.0, None);
         for (i, other) in long.iter().enumerate() {
             if used[i] {
                 continue;
             }
-            let s = normalized_damerau_levenshtein(word, other);
+            // The distance is at least the difference in length, so the similarity is at most
+            // this (computed as strsim computes it, so that the bound holds to the last bit):
+            // a word that cannot beat the best so far is not compared at all.
+            let longer = length.max(lengths[i]);
+            let bound = if longer == 0 { 1.0 } else { 1.0 - (longer - length.min(lengths[i])) as f64 / longer as f64 };
+            if bound <= best.0 {
+                continue;
+            }
+            let s = if word == other { 1.0 } else { normalized_damerau_levenshtein(word, other) };
             if s > best.0 {
                 best = (s, Some(i));
             }

@@ -4,7 +4,7 @@
 use std::io::BufReader;
 
 use openreg_link::evaluate::{evaluate_in_chunks, read_labelled};
-use openreg_link::run::{compare_pending_in_chunks, Gathering, LinkSummary, COMPARE_CHUNK};
+use openreg_link::run::{compare_pending_on_threads, Gathering, LinkSummary, COMPARE_CHUNK};
 use openreg_link::LinkConfig;
 use openreg_model::link::Mention;
 use openreg_store::Store;
@@ -35,15 +35,15 @@ fn gather(store: &Store, mentions: &[Mention], summary: &mut LinkSummary) {
 }
 
 /// Links the generated set, then changes some mentions (names shortened, identifiers dropped)
-/// and links again, `chunk` mentions at a time. Returns both runs' outcomes.
-fn two_runs(chunk: usize) -> [(String, Vec<String>); 2] {
+/// and links again, `chunk` mentions at a time on `threads` threads. Returns both runs' outcomes.
+fn two_runs(chunk: usize, threads: usize) -> [(String, Vec<String>); 2] {
     let config = LinkConfig::default();
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let mut mentions = generated();
     let mut first = LinkSummary::default();
     gather(&store, &mentions, &mut first);
-    compare_pending_in_chunks(&store, &config, &mut first, &mut |_| {}, chunk).unwrap();
+    compare_pending_on_threads(&store, &config, &mut first, &mut |_| {}, chunk, threads).unwrap();
     assert_eq!(store.pending_mention_count(), 0);
     let first = outcome(&store, &first);
 
@@ -54,22 +54,25 @@ fn two_runs(chunk: usize) -> [(String, Vec<String>); 2] {
     let mut second = LinkSummary::default();
     gather(&store, &mentions, &mut second);
     assert!(second.new_or_changed > 100, "{second:?}");
-    compare_pending_in_chunks(&store, &config, &mut second, &mut |_| {}, chunk).unwrap();
+    compare_pending_on_threads(&store, &config, &mut second, &mut |_| {}, chunk, threads).unwrap();
     assert_eq!(store.pending_mention_count(), 0);
     [first, outcome(&store, &second)]
 }
 
 #[test]
-fn links_do_not_depend_on_the_chunk_size() {
-    let one_by_one = two_runs(1);
+fn links_do_not_depend_on_the_chunk_size_or_the_threads() {
+    let one_by_one = two_runs(1, 1);
     assert!(one_by_one[0].1.len() > 500, "{}", one_by_one[0].0);
     // The changes undo links and make others: the second run's links differ from the first's.
     assert_ne!(one_by_one[0].1, one_by_one[1].1);
-    for chunk in [7, COMPARE_CHUNK] {
-        let chunked = two_runs(chunk);
+    for (chunk, threads) in [(7, 3), (COMPARE_CHUNK, 1), (COMPARE_CHUNK, 2)] {
+        let chunked = two_runs(chunk, threads);
         for run in 0..2 {
-            assert_eq!(chunked[run].0, one_by_one[run].0, "run {run}, chunks of {chunk}");
-            assert!(chunked[run].1 == one_by_one[run].1, "run {run}, chunks of {chunk}: the links differ");
+            assert_eq!(chunked[run].0, one_by_one[run].0, "run {run}, chunks of {chunk} on {threads} threads");
+            assert!(
+                chunked[run].1 == one_by_one[run].1,
+                "run {run}, chunks of {chunk} on {threads} threads: the links differ"
+            );
         }
     }
 }

@@ -2,9 +2,9 @@
 //! is not compared again), the blocking and identifier indexes that find candidates without
 //! comparing all pairs, the links found, and people's judgements.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use openreg_model::link::{Judgement, Link, Mention};
+use openreg_model::link::{Evidence, Judgement, Label, Link, Mention};
 
 use crate::keys::*;
 use crate::{Result, Store, StoreError};
@@ -154,7 +154,7 @@ impl Store {
 
     /// Adds or replaces one link (a judgement's).
     pub fn put_link(&self, link: &Link) -> Result<()> {
-        let value = serde_json::to_vec(link)?;
+        let value = encode_link(link);
         let mut batch = sled::Batch::default();
         batch.insert(pair_key(LINK, &link.a, link.b.as_bytes()), value.clone());
         batch.insert(pair_key(LINK, &link.b, link.a.as_bytes()), value);
@@ -188,9 +188,9 @@ impl Store {
                 Ok(kv) => kv,
                 Err(e) => return Some(Err(e.into())),
             };
-            let link: Link = match serde_json::from_slice(&value) {
+            let link = match decode_link("", &value) {
                 Ok(link) => link,
-                Err(e) => return Some(Err(StoreError::Corrupt(format!("link: {e}")))),
+                Err(e) => return Some(Err(e)),
             };
             // Each link is stored under both ends; report it under `a`.
             (key.starts_with(&pair_prefix(LINK, &link.a))).then_some(Ok(link))
@@ -281,8 +281,86 @@ fn decode_mention_keys(id: &str, value: &[u8]) -> Result<Vec<Vec<u8>>> {
     Ok(keys)
 }
 
+/// A link as stored: a format byte (2), the label, the score (8 bytes, little-endian), then `a`,
+/// `b` and each piece of evidence (field, whether it agrees, detail), each text as its length (4
+/// bytes, little-endian) and its bytes. Links were JSON before (and are read as such): a link is
+/// stored under both its ends and there are millions, and JSON's names and quotes took two fifths
+/// of the space and much of the time to write and read them.
+fn encode_link(link: &Link) -> Vec<u8> {
+    let text = |out: &mut Vec<u8>, s: &str| {
+        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    };
+    let mut out = Vec::with_capacity(64 + link.a.len() + link.b.len() + 80 * link.evidence.len());
+    out.push(2);
+    out.push(match link.label {
+        Label::Confirmed => 0,
+        Label::Probable => 1,
+        Label::Possible => 2,
+    });
+    out.extend_from_slice(&link.score.to_le_bytes());
+    text(&mut out, &link.a);
+    text(&mut out, &link.b);
+    out.extend_from_slice(&(link.evidence.len() as u32).to_le_bytes());
+    for e in &link.evidence {
+        text(&mut out, &e.field);
+        out.push(u8::from(e.agrees));
+        text(&mut out, &e.detail);
+    }
+    out
+}
+
 fn decode_link(id: &str, value: &[u8]) -> Result<Link> {
-    serde_json::from_slice(value).map_err(|e| StoreError::Corrupt(format!("link of {id}: {e}")))
+    let corrupt = || StoreError::Corrupt(format!("link of {id}"));
+    match value.first() {
+        Some(b'{') => {
+            return serde_json::from_slice(value).map_err(|e| StoreError::Corrupt(format!("link of {id}: {e}")))
+        }
+        Some(2) => {}
+        _ => return Err(corrupt()),
+    }
+    let mut bytes = Bytes(&value[1..]);
+    let label = match bytes.take(1).ok_or_else(corrupt)?[0] {
+        0 => Label::Confirmed,
+        1 => Label::Probable,
+        2 => Label::Possible,
+        _ => return Err(corrupt()),
+    };
+    let score = f64::from_le_bytes(bytes.take(8).ok_or_else(corrupt)?.try_into().expect("8 bytes"));
+    let a = bytes.text().ok_or_else(corrupt)?;
+    let b = bytes.text().ok_or_else(corrupt)?;
+    let count = bytes.len().ok_or_else(corrupt)?;
+    let mut evidence = Vec::with_capacity(count.min(16));
+    for _ in 0..count {
+        let field = bytes.text().ok_or_else(corrupt)?;
+        let agrees = bytes.take(1).ok_or_else(corrupt)?[0] != 0;
+        let detail = bytes.text().ok_or_else(corrupt)?;
+        evidence.push(Evidence { field, agrees, detail });
+    }
+    if !bytes.0.is_empty() {
+        return Err(corrupt());
+    }
+    Ok(Link { a, b, label, score, evidence })
+}
+
+/// Reading a binary value from the front (`None`: it ends too soon, or a text is not UTF-8).
+struct Bytes<'v>(&'v [u8]);
+
+impl<'v> Bytes<'v> {
+    fn take(&mut self, n: usize) -> Option<&'v [u8]> {
+        let head = self.0.get(..n)?;
+        self.0 = &self.0[n..];
+        Some(head)
+    }
+
+    fn len(&mut self) -> Option<usize> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")) as usize)
+    }
+
+    fn text(&mut self) -> Option<String> {
+        let len = self.len()?;
+        String::from_utf8(self.take(len)?.to_vec()).ok()
+    }
 }
 
 /// What comparing a chunk of mentions writes (their name links, namesakes, and that they were
@@ -295,13 +373,27 @@ pub struct LinkWrites<'s> {
     /// Link entries (key → value, `None` when removed) written since the last commit.
     links: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     namesakes: BTreeSet<String>,
+    /// The namesakes stored when this began (and those committed since): comparing asks about
+    /// every candidate, and a read of the store each time cost more than the rest of the check.
+    stored_namesakes: HashSet<String>,
     compared: Vec<String>,
 }
 
 impl Store {
     /// Starts holding the writes of comparing mentions (see [`LinkWrites`]).
-    pub fn link_writes(&self) -> LinkWrites<'_> {
-        LinkWrites { store: self, links: BTreeMap::new(), namesakes: BTreeSet::new(), compared: Vec::new() }
+    pub fn link_writes(&self) -> Result<LinkWrites<'_>> {
+        let prefix = prefix(NAMESAKES);
+        let mut stored_namesakes = HashSet::new();
+        for key in self.db.scan_prefix(prefix).keys() {
+            stored_namesakes.insert(String::from_utf8_lossy(&key?[prefix.len()..]).into_owned());
+        }
+        Ok(LinkWrites {
+            store: self,
+            links: BTreeMap::new(),
+            namesakes: BTreeSet::new(),
+            stored_namesakes,
+            compared: Vec::new(),
+        })
     }
 }
 
@@ -309,6 +401,24 @@ impl LinkWrites<'_> {
     /// A mention's links, the held writes included, in key order (as [`Store::links_of`]).
     pub fn links_of(&self, id: &str) -> Result<Vec<Link>> {
         self.link_entries(id)?.values().map(|value| decode_link(id, value)).collect()
+    }
+
+    /// The mentions a mention is linked to, the held writes included, in id order: what
+    /// [`LinkWrites::links_of`] gives without reading the links themselves.
+    pub fn linked(&self, id: &str) -> Result<Vec<String>> {
+        let prefix = pair_prefix(LINK, id);
+        let mut others = BTreeSet::new();
+        for key in self.store.db.scan_prefix(&prefix).keys() {
+            others.insert(key?[prefix.len()..].to_vec());
+        }
+        for (key, value) in self.links.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)) {
+            let other = key[prefix.len()..].to_vec();
+            match value {
+                Some(_) => others.insert(other),
+                None => others.remove(&other),
+            };
+        }
+        Ok(others.into_iter().map(|other| String::from_utf8_lossy(&other).into_owned()).collect())
     }
 
     /// The stored link entries under a mention (other mention's id → value), held writes included.
@@ -336,7 +446,7 @@ impl LinkWrites<'_> {
         let mut old = self.link_entries(id)?;
         for link in links {
             let other = if link.a == id { &link.b } else { &link.a };
-            let value = serde_json::to_vec(link)?;
+            let value = encode_link(link);
             if old.remove(other.as_bytes()).as_ref() == Some(&value) {
                 continue;
             }
@@ -361,7 +471,7 @@ impl LinkWrites<'_> {
 
     /// Whether a mention's name is known to be shared by different people.
     pub fn has_namesakes(&self, id: &str) -> Result<bool> {
-        Ok(self.namesakes.contains(id) || self.store.has_namesakes(id)?)
+        Ok(self.namesakes.contains(id) || self.stored_namesakes.contains(id))
     }
 
     /// Marks a mention as compared; its marker goes in the same batch as its links.
@@ -379,13 +489,14 @@ impl LinkWrites<'_> {
                 None => batch.remove(key),
             }
         }
-        for id in std::mem::take(&mut self.namesakes) {
-            batch.insert(ocid_key(NAMESAKES, &id), &[][..]);
+        for id in &self.namesakes {
+            batch.insert(ocid_key(NAMESAKES, id), &[][..]);
         }
         for id in self.compared.drain(..) {
             batch.remove(ocid_key(LINK_PENDING, &id));
         }
         self.store.db.apply_batch(batch)?;
+        self.stored_namesakes.extend(std::mem::take(&mut self.namesakes));
         Ok(())
     }
 }
@@ -405,6 +516,31 @@ fn scan_ids(store: &Store, prefix: Vec<u8>, limit: usize) -> Result<Vec<String>>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_read_back_as_written_in_either_format() {
+        let link = Link {
+            a: "bods/p1".into(),
+            b: "donor/ge-sao:7".into(),
+            label: Label::Possible,
+            score: 0.871,
+            evidence: vec![
+                Evidence {
+                    field: "name".into(), agrees: true, detail: "similar names: \"ბერიძე\" (0.93)".into()
+                },
+                Evidence { field: "country".into(), agrees: false, detail: "GE against UA".into() },
+            ],
+        };
+        let binary = encode_link(&link);
+        assert_eq!(decode_link("bods/p1", &binary).unwrap(), link);
+        assert!(binary.len() < serde_json::to_vec(&link).unwrap().len());
+        assert_eq!(decode_link("bods/p1", &serde_json::to_vec(&link).unwrap()).unwrap(), link);
+        let none = Link { label: Label::Confirmed, evidence: Vec::new(), ..link };
+        assert_eq!(decode_link("bods/p1", &encode_link(&none)).unwrap(), none);
+        for cut in 0..binary.len() {
+            assert!(decode_link("bods/p1", &binary[..cut]).is_err(), "cut at {cut}");
+        }
+    }
 
     #[test]
     fn mention_keys_read_back_as_written_in_either_format() {

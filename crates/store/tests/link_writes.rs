@@ -44,12 +44,14 @@ fn reads_see_held_writes_and_markers_go_with_the_links() {
     assert_eq!(store.pending_mention_count(), 3);
     assert_eq!(store.block("~beridze", 10).unwrap(), ["a", "b", "c"]);
 
-    let mut writes = store.link_writes();
+    let mut writes = store.link_writes().unwrap();
     writes.replace_links("a", &[link("a", "b", 0.9), link("a", "c", 0.8)]).unwrap();
     writes.mention_compared("a");
     writes.set_namesakes("c").unwrap();
     // Held, not stored: the other end sees the link, the store does not yet.
     assert_eq!(others(&writes.links_of("b").unwrap(), "b"), ["a"]);
+    assert_eq!(writes.linked("b").unwrap(), ["a"]);
+    assert_eq!(writes.linked("a").unwrap(), ["b", "c"]);
     assert!(writes.has_namesakes("c").unwrap());
     assert!(store.links_of("b").unwrap().is_empty());
     assert!(!store.has_namesakes("c").unwrap());
@@ -57,14 +59,16 @@ fn reads_see_held_writes_and_markers_go_with_the_links() {
     writes.replace_links("b", &[]).unwrap();
     writes.mention_compared("b");
     assert_eq!(others(&writes.links_of("a").unwrap(), "a"), ["c"]);
+    assert_eq!(writes.linked("a").unwrap(), ["c"]);
     assert!(writes.links_of("b").unwrap().is_empty());
+    assert!(writes.linked("b").unwrap().is_empty());
 
     // Dropped without commit (a crash): nothing was written, every mention is still pending.
     drop(writes);
     assert_eq!(store.pending_mention_count(), 3);
     assert!(store.links_of("a").unwrap().is_empty());
 
-    let mut writes = store.link_writes();
+    let mut writes = store.link_writes().unwrap();
     writes.replace_links("a", &[link("a", "b", 0.9), link("a", "c", 0.8)]).unwrap();
     writes.mention_compared("a");
     writes.replace_links("b", &[]).unwrap();
@@ -83,11 +87,11 @@ fn reads_see_held_writes_and_markers_go_with_the_links() {
 fn a_changed_link_is_replaced_at_both_ends_and_an_unchanged_one_kept() {
     let dir = tempfile::tempdir().unwrap();
     let store = stored(dir.path());
-    let mut writes = store.link_writes();
+    let mut writes = store.link_writes().unwrap();
     writes.replace_links("a", &[link("a", "b", 0.9), link("a", "c", 0.8)]).unwrap();
     writes.commit().unwrap();
 
-    let mut writes = store.link_writes();
+    let mut writes = store.link_writes().unwrap();
     // From the other end: the same link to `a`, and a new score for `c`'s.
     writes.replace_links("b", &[link("a", "b", 0.9)]).unwrap();
     writes.replace_links("c", &[link("a", "c", 0.7)]).unwrap();
