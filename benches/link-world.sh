@@ -22,11 +22,12 @@
 #   PEER=1               also run Splink (PyPI `splink` with DuckDB, and `anyascii` to fold names to
 #                        ASCII) on the smallest world's person records, in a throwaway virtualenv (or
 #                        PEER_VENV=DIR); off by default
-#   LINK_CACHE_MB=M      sled's page cache for `openreg link` (OPENREG_CACHE_MB; default 256). The
-#                        store's default, 16 MB, keeps ingest small, but linking reads blocks and
-#                        mentions and writes links all over the store: on the 80k world 16 MB made
-#                        linking 113 s, 128 MB 103 s, 256 MB 87 s (peak RSS 0.91, 1.00, 1.35 GB),
-#                        and the gap grows with the world. LINK_CACHE_MB=16 measures the default
+#   LINK_CACHE_MB=M      sled's page cache for `openreg link` (its --cache-mb, through
+#                        OPENREG_CACHE_MB; default 256, as `openreg link` itself). The store's
+#                        default, 16 MB, keeps ingest small, but linking reads blocks and mentions
+#                        and writes links all over the store: on the 80k world 16 MB made linking
+#                        113 s, 128 MB 103 s, 256 MB 87 s (peak RSS 0.91, 1.00, 1.35 GB), and the
+#                        gap grows with the world. LINK_CACHE_MB=16 measures the small cache
 #   SKIP_BUILD=1         use the binaries already in target/release
 #   OPENREG_BIN=PATH     time this openreg binary instead of target/release/openreg
 #   KEEP=1               keep the temporary directory (stores, logs) and print its path

@@ -231,19 +231,20 @@ pub const IN_FLIGHT: usize = 2;
 /// How much memory sled may use for its page cache: the ingest's memory must stay flat and small.
 /// sled's real use is several times this (its issue #1036); 16 MB kept a 1 GB ingest at 216 MB
 /// peak RSS, against 278 MB with 64 MB, at the same speed.
-const CACHE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// The page cache's size: `OPENREG_CACHE_MB` when set, for a large run that reads and writes all
-/// over the store (linking a large world), else [`CACHE_BYTES`].
-fn cache_bytes() -> u64 {
-    std::env::var("OPENREG_CACHE_MB").ok().and_then(|mb| mb.parse::<u64>().ok()).map_or(CACHE_BYTES, |mb| mb << 20)
-}
+pub const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
 impl Store {
     /// Opens (or creates) the store in `dir`. A store left by a killed process opens cleanly: sled
     /// recovers to the last durable batch.
     pub fn open(dir: &Path) -> Result<Store> {
-        let db = sled::Config::new().path(dir).cache_capacity(cache_bytes()).mode(sled::Mode::HighThroughput).open()?;
+        Store::open_with_cache(dir, CACHE_BYTES)
+    }
+
+    /// [`Store::open`] with `cache_bytes` for sled's page cache instead of [`CACHE_BYTES`]: for a
+    /// long run that reads and writes all over the store (linking a large world), where a small
+    /// cache means reading the same pages back again and again.
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store> {
+        let db = sled::Config::new().path(dir).cache_capacity(cache_bytes).mode(sled::Mode::HighThroughput).open()?;
         let next_seq = match db.get(meta_key("seq"))? {
             Some(v) => u64::from_be_bytes(v.as_ref().try_into().map_err(|_| StoreError::Corrupt("sequence".into()))?),
             None => 0,
