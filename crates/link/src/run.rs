@@ -168,13 +168,10 @@ pub fn compare_pending_in_chunks(
     compare_pending_on_threads(store, config, summary, progress, chunk, default_threads())
 }
 
-/// How many threads compare: `OPENREG_LINK_THREADS`, or one per core.
+/// How many threads compare: one per core (the links are the same whatever the number; a caller
+/// wanting another passes it to [`compare_pending_on_threads`], as the tests do).
 pub fn default_threads() -> usize {
-    std::env::var("OPENREG_LINK_THREADS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1)
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// [`compare_pending_in_chunks`] on `threads` threads. A chunk is compared in two steps: first,
