@@ -406,19 +406,7 @@ impl LinkWrites<'_> {
     /// The mentions a mention is linked to, the held writes included, in id order: what
     /// [`LinkWrites::links_of`] gives without reading the links themselves.
     pub fn linked(&self, id: &str) -> Result<Vec<String>> {
-        let prefix = pair_prefix(LINK, id);
-        let mut others = BTreeSet::new();
-        for key in self.store.db.scan_prefix(&prefix).keys() {
-            others.insert(key?[prefix.len()..].to_vec());
-        }
-        for (key, value) in self.links.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)) {
-            let other = key[prefix.len()..].to_vec();
-            match value {
-                Some(_) => others.insert(other),
-                None => others.remove(&other),
-            };
-        }
-        Ok(others.into_iter().map(|other| String::from_utf8_lossy(&other).into_owned()).collect())
+        Ok(self.link_entries(id)?.into_keys().map(|other| String::from_utf8_lossy(&other).into_owned()).collect())
     }
 
     /// The stored link entries under a mention (other mention's id → value), held writes included.
