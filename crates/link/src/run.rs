@@ -187,17 +187,20 @@ pub fn compare_pending_on_threads(
     chunk: usize,
     threads: usize,
 ) -> Result<(), LinkError> {
-    let total = store.pending_mention_count();
+    let total = store.pending_mention_count()?;
     let mut comparing = Comparing { store, config, threads, prepared: HashMap::new(), too_common: HashMap::new() };
     let mut writes = store.link_writes()?;
     let mut pending = Vec::with_capacity(chunk);
     let mut done = 0;
+    let mut last: Option<String> = None;
     loop {
-        // Read the markers a chunk at a time: they are removed when the chunk's links are written.
+        // Read the markers a chunk at a time, on from the last chunk's (they are removed when the
+        // chunk's links are written, and no marker is added while comparing).
         pending.clear();
-        for id in store.pending_mentions().take(chunk.max(1)) {
+        for id in store.pending_mentions_after(last.as_deref()).take(chunk.max(1)) {
             pending.push(id?);
         }
+        last = pending.last().cloned();
         if pending.is_empty() {
             break;
         }

@@ -44,7 +44,7 @@ fn two_runs(chunk: usize, threads: usize) -> [(String, Vec<String>); 2] {
     let mut first = LinkSummary::default();
     gather(&store, &mentions, &mut first);
     compare_pending_on_threads(&store, &config, &mut first, &mut |_| {}, chunk, threads).unwrap();
-    assert_eq!(store.pending_mention_count(), 0);
+    assert_eq!(store.pending_mention_count().unwrap(), 0);
     let first = outcome(&store, &first);
 
     for m in mentions.iter_mut().step_by(7) {
@@ -55,7 +55,7 @@ fn two_runs(chunk: usize, threads: usize) -> [(String, Vec<String>); 2] {
     gather(&store, &mentions, &mut second);
     assert!(second.new_or_changed > 100, "{second:?}");
     compare_pending_on_threads(&store, &config, &mut second, &mut |_| {}, chunk, threads).unwrap();
-    assert_eq!(store.pending_mention_count(), 0);
+    assert_eq!(store.pending_mention_count().unwrap(), 0);
     [first, outcome(&store, &second)]
 }
 

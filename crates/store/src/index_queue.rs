@@ -53,13 +53,21 @@ impl Store {
             n += self.index_again(std::mem::take(ids))?;
             Ok(())
         };
-        for (kind, name) in [(COMPILED, "contract"), (DONATION, "donation"), (MENTION, "mention")] {
+        for (kind, name) in [(COMPILED, "contract"), (DONATION, "donation")] {
             for key in self.db.scan_prefix(prefix(kind)).keys() {
                 let key = key?;
                 ids.push(format!("{name}/{}", String::from_utf8_lossy(&key[2..])));
                 if ids.len() >= 10_000 {
                     flush(&mut ids)?;
                 }
+            }
+        }
+        // Mentions are kept with linking's keys, beside sled.
+        for entry in self.link_keys.iter_prefix(&prefix(MENTION)) {
+            let (key, _) = entry?;
+            ids.push(format!("mention/{}", String::from_utf8_lossy(&key[2..])));
+            if ids.len() >= 10_000 {
+                flush(&mut ids)?;
             }
         }
         flush(&mut ids)?;

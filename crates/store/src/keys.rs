@@ -41,19 +41,24 @@ pub const STATEMENT_ORDER_END: &str = "statement_order_end";
 /// The metadata entry that says where the BODS keys' log ends (generation and end, 8 bytes each,
 /// big-endian) after the last committed batch: see sorted_runs.rs.
 pub const BODS_LOG: &str = "bods_log";
+/// The metadata entry that says where the link keys' log ends, as [`BODS_LOG`] does for the BODS
+/// keys. The linking prefixes below (mentions to namesakes) are kept in those runs, not in sled;
+/// a store that has them in sled (written before) has them moved on opening.
+pub const LINK_LOG: &str = "link_log";
 /// Donations: donation id → the donation (JSON).
 pub const DONATION: u8 = b'G';
 /// Donor identifier index: canonical identifier, 0, donation id.
 pub const DONOR_IDENTIFIER: u8 = b'Y';
 /// Linking: mention id → content hash (16 bytes) and the mention (JSON).
 pub const MENTION: u8 = b'M';
-/// The index keys a mention wrote (JSON list), so that a changed mention can take them back.
+/// The index keys a mention wrote, so that a changed mention can take them back.
 pub const MENTION_KEYS: u8 = b'W';
 /// Blocking index: blocking key, 0, mention id.
 pub const BLOCK: u8 = b'K';
 /// Mention identifier index: canonical identifier, 0, mention id.
 pub const MENTION_IDENTIFIER: u8 = b'N';
-/// Links: mention, 0, other mention → the link (JSON), stored under both ends.
+/// Links: mention, 0, other mention → the link (binary; JSON in older stores), kept in full under
+/// one end and as a reference under the other.
 pub const LINK: u8 = b'L';
 /// Mentions new or changed since they were last compared: mention id → nothing.
 pub const LINK_PENDING: u8 = b'V';

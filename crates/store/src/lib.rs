@@ -78,7 +78,7 @@ pub struct Batch {
     /// Where the statement order file ends after this batch's statements, if it has any.
     statement_order_end: Option<u64>,
     /// BODS keys and values (statements and their indexes), for the sorted runs (see sorted_runs.rs).
-    bods: Vec<(Vec<u8>, Vec<u8>)>,
+    bods: Vec<sorted_runs::Write>,
     /// The ocids with releases in this batch, and whether the store held releases of theirs before.
     ocids: HashMap<String, Fresh, FastHash>,
     /// What the batches before this one write, while they may not be applied yet.
@@ -208,6 +208,19 @@ pub struct Stats {
     pub disk_bytes: u64,
 }
 
+/// Where a sorted runs' log ended after the last committed batch, as recorded under `name`:
+/// generation and end, 8 bytes each, big-endian.
+fn log_place(db: &sled::Db, name: &str) -> Result<Option<(u64, u64)>> {
+    match db.get(meta_key(name))? {
+        None => Ok(None),
+        Some(v) if v.len() == 16 => Ok(Some((
+            u64::from_be_bytes(v[..8].try_into().expect("8 bytes")),
+            u64::from_be_bytes(v[8..].try_into().expect("8 bytes")),
+        ))),
+        Some(_) => Err(StoreError::Corrupt(format!("the end of a log ({name})"))),
+    }
+}
+
 pub struct Store {
     db: sled::Db,
     /// Bodies too many to keep in sled (release texts, BODS statements): see blobs.rs.
@@ -219,6 +232,10 @@ pub struct Store {
     /// Whether sled holds BODS keys too (a store written before the sorted runs): reads then look
     /// in both.
     bods_in_sled: bool,
+    /// Linking's keys (mentions, blocking keys, links, markers): see sorted_runs.rs and links.rs.
+    link_keys: sorted_runs::SortedRuns,
+    /// Commits of linking's keys go one at a time: each records where the runs' log ends.
+    link_commit: std::sync::Mutex<()>,
     next_seq: AtomicU64,
     rules_1_1: Merger,
     rules_1_0: Merger,
@@ -252,16 +269,24 @@ impl Store {
         let statement_order_end = db.get(meta_key(STATEMENT_ORDER_END))?.map_or(Ok(0), |v| {
             v.as_ref().try_into().map(u64::from_be_bytes).map_err(|_| StoreError::Corrupt("statement order end".into()))
         })?;
-        let bods_log = match db.get(meta_key(BODS_LOG))? {
-            None => None,
-            Some(v) if v.len() == 16 => Some((
-                u64::from_be_bytes(v[..8].try_into().expect("8 bytes")),
-                u64::from_be_bytes(v[8..].try_into().expect("8 bytes")),
-            )),
-            Some(_) => return Err(StoreError::Corrupt("BODS log end".into())),
-        };
+        let bods_log = log_place(&db, BODS_LOG)?;
         let bods_in_sled = db.scan_prefix(prefix(STATEMENT)).next().transpose()?.is_some();
-        Ok(Store {
+        let link_log = log_place(&db, LINK_LOG)?;
+        let link_limits = sorted_runs::Limits {
+            // Linking writes millions of keys: a larger table and a wider merge rewrite each
+            // fewer times, and group Bloom keys let a block's scan skip the runs without it.
+            table_bytes: 32 << 20,
+            fan_in: 4,
+            bloom_key: links::link_group,
+            ..Default::default()
+        };
+        let link_keys = sorted_runs::SortedRuns::open(&dir.join("link-keys"), link_log, link_limits)?;
+        let links_in_sled = links::SLED_LINK_KINDS
+            .iter()
+            .map(|&kind| db.scan_prefix(prefix(kind)).next().transpose().map(|first| first.is_some()))
+            .collect::<std::result::Result<Vec<bool>, _>>()?
+            .contains(&true);
+        let store = Store {
             statement_order: statement_order::StatementOrder::open(dir, statement_order_end)?,
             bods_keys: sorted_runs::SortedRuns::open(&dir.join("bods-keys"), bods_log, Default::default())?,
             bods_in_sled,
@@ -270,7 +295,13 @@ impl Store {
             next_seq: AtomicU64::new(next_seq),
             rules_1_1: Merger::new(&MergeRules::for_version(Some("1.1"))),
             rules_1_0: Merger::new(&MergeRules::for_version(None)),
-        })
+            link_keys,
+            link_commit: std::sync::Mutex::new(()),
+        };
+        if links_in_sled {
+            store.move_link_keys_out_of_sled()?;
+        }
+        Ok(store)
     }
 
     pub fn batch(&self) -> Batch {
@@ -474,7 +505,8 @@ impl Store {
         self.db.apply_batch(writes)?;
         self.db.flush()?;
         if !batch.bods.is_empty() {
-            self.bods_keys.applied(batch.bods)?;
+            // sled was flushed above: a run written now outlives nothing uncommitted.
+            self.bods_keys.applied(batch.bods, &|| Ok(()))?;
         }
         Ok(())
     }
@@ -1023,15 +1055,15 @@ impl Store {
         stats.last_ingest = self.checkpoint()?;
         (stats.statements, stats.relationship_statements) = self.statement_counts()?;
         stats.donations = self.db.scan_prefix(prefix(DONATION)).count() as u64;
-        stats.mentions = self.db.scan_prefix(prefix(MENTION)).count() as u64;
-        stats.mentions_pending = self.pending_mention_count();
+        stats.mentions = self.mention_count()?;
+        stats.mentions_pending = self.pending_mention_count()?;
         stats.links = self.link_counts()?;
         stats.identifier_groups = self.shared_identifier_count()?;
         // Each judgement is kept under both of its mentions.
         stats.judgements = self.db.scan_prefix(prefix(JUDGEMENT)).count() as u64 / 2;
         stats.flags = self.db.scan_prefix(prefix(FLAG)).count() as u64;
         stats.search_waiting = self.index_pending_count();
-        stats.disk_bytes = self.db.size_on_disk()? + self.blobs.size() + self.bods_keys.size();
+        stats.disk_bytes = self.db.size_on_disk()? + self.blobs.size() + self.bods_keys.size() + self.link_keys.size();
         Ok(stats)
     }
 }

@@ -7,12 +7,13 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use openreg_model::link::{Evidence, Judgement, Label, Link, Mention};
 
 use crate::keys::*;
+use crate::sorted_runs::Write;
 use crate::{Result, Store, StoreError};
 
 impl Store {
     /// The mention as last linked, and the hash of its content then.
     pub fn mention(&self, id: &str) -> Result<Option<(Mention, [u8; 16])>> {
-        let Some(bytes) = self.db.get(ocid_key(MENTION, id))? else { return Ok(None) };
+        let Some(bytes) = self.link_keys.get(&ocid_key(MENTION, id))? else { return Ok(None) };
         if bytes.len() < 16 {
             return Err(StoreError::Corrupt(format!("mention {id}")));
         }
@@ -24,21 +25,23 @@ impl Store {
 
     /// The hash of a mention's content as last stored, without reading the mention.
     pub fn mention_hash(&self, id: &str) -> Result<Option<[u8; 16]>> {
-        let Some(bytes) = self.db.get(ocid_key(MENTION, id))? else { return Ok(None) };
+        let Some(bytes) = self.link_keys.get(&ocid_key(MENTION, id))? else { return Ok(None) };
         let hash = bytes.get(..16).ok_or_else(|| StoreError::Corrupt(format!("mention {id}")))?;
         Ok(Some(hash.try_into().expect("16 bytes")))
     }
 
     /// Stores mentions (each id at most once) with their hashes, blocking keys and identifiers,
-    /// replacing what earlier versions of them left in the indexes, in one atomic write: sled pays for every separate write with log space, so gathering writes thousands at
-    /// a time. Durable with the next [`Store::flush`].
+    /// replacing what earlier versions of them left in the indexes, in one atomic write (a
+    /// thousand separate writes would each pay for a sync). Durable at once.
     pub fn put_mentions(&self, mentions: &[(Mention, [u8; 16], Vec<String>)]) -> Result<()> {
+        let mut writes = Vec::new();
         let mut batch = sled::Batch::default();
         for (mention, hash, blocks) in mentions {
-            self.put_mention_in(mention, *hash, blocks, &mut batch)?;
+            self.put_mention_in(mention, *hash, blocks, &mut writes)?;
+            // In the same atomic write: the search index learns of the mention.
+            batch.insert(ocid_key(INDEX_PENDING, &format!("mention/{}", mention.id)), &[][..]);
         }
-        self.db.apply_batch(batch)?;
-        Ok(())
+        self.commit_link_keys(writes, batch)
     }
 
     fn put_mention_in(
@@ -46,75 +49,101 @@ impl Store {
         mention: &Mention,
         hash: [u8; 16],
         blocks: &[String],
-        batch: &mut sled::Batch,
+        writes: &mut Vec<Write>,
     ) -> Result<()> {
-        self.remove_mention_indexes(&mention.id, batch)?;
+        // Which index keys the mention's last version wrote: they are taken back.
+        if let Some(keys) = self.link_keys.get(&ocid_key(MENTION_KEYS, &mention.id))? {
+            writes.extend(decode_mention_keys(&mention.id, &keys)?.into_iter().map(|key| (key, None)));
+        }
         let mut value = hash.to_vec();
         value.extend(serde_json::to_vec(mention)?);
-        batch.insert(ocid_key(MENTION, &mention.id), value);
+        writes.push((ocid_key(MENTION, &mention.id), Some(value)));
         let mut back = Vec::new();
         for block in blocks {
-            batch.insert(pair_key(BLOCK, block, mention.id.as_bytes()), &[][..]);
+            push_index_key(writes, pair_key(BLOCK, block, mention.id.as_bytes()));
             back.push((BLOCK, block.as_str()));
         }
         for identifier in &mention.identifiers {
-            batch.insert(pair_key(MENTION_IDENTIFIER, identifier, mention.id.as_bytes()), &[][..]);
+            push_index_key(writes, pair_key(MENTION_IDENTIFIER, identifier, mention.id.as_bytes()));
             back.push((MENTION_IDENTIFIER, identifier.as_str()));
         }
         // Which index keys this mention wrote, so a changed mention can take them back.
-        batch.insert(ocid_key(MENTION_KEYS, &mention.id), encode_mention_keys(&back));
-        // In the same batch: a crash before the mention is compared leaves it marked.
-        batch.insert(ocid_key(LINK_PENDING, &mention.id), &[][..]);
-        batch.insert(ocid_key(INDEX_PENDING, &format!("mention/{}", mention.id)), &[][..]);
+        writes.push((ocid_key(MENTION_KEYS, &mention.id), Some(encode_mention_keys(&back))));
+        // In the same write: a crash before the mention is compared leaves it marked.
+        writes.push((ocid_key(LINK_PENDING, &mention.id), Some(Vec::new())));
         Ok(())
     }
 
-    fn remove_mention_indexes(&self, id: &str, batch: &mut sled::Batch) -> Result<()> {
-        if let Some(keys) = self.db.get(ocid_key(MENTION_KEYS, id))? {
-            for key in decode_mention_keys(id, &keys)? {
-                batch.remove(key);
-            }
+    /// Writes linking's keys (to their runs) and `batch` (to sled) as one atomic write: the runs'
+    /// log is synced first, and the sled batch records where it ends (see sorted_runs.rs).
+    pub(crate) fn commit_link_keys(&self, writes: Vec<Write>, mut batch: sled::Batch) -> Result<()> {
+        let _one_at_a_time = self.link_commit.lock().expect("the link commit lock is never poisoned");
+        if !writes.is_empty() {
+            let (generation, end) = self.link_keys.log(&writes)?;
+            let mut place = generation.to_be_bytes().to_vec();
+            place.extend_from_slice(&end.to_be_bytes());
+            batch.insert(meta_key(LINK_LOG), place);
+        }
+        self.db.apply_batch(batch)?;
+        if !writes.is_empty() {
+            // Before a run outlives the log, sled's record of where the log ends must be durable.
+            let durable = || self.db.flush().map(drop).map_err(std::io::Error::other);
+            self.link_keys.applied(writes, &durable)?;
         }
         Ok(())
     }
 
     /// Mentions stored but not yet compared, in id order.
     pub fn pending_mentions(&self) -> impl Iterator<Item = Result<String>> + '_ {
+        self.pending_mentions_after(None)
+    }
+
+    /// [`Store::pending_mentions`] after the mention `after`: comparing goes on from the last
+    /// mention it compared, rather than past the markers it removed.
+    pub fn pending_mentions_after(&self, after: Option<&str>) -> impl Iterator<Item = Result<String>> + '_ {
         let prefix = prefix(LINK_PENDING);
-        self.db
-            .scan_prefix(prefix)
-            .keys()
-            .map(move |key| Ok(String::from_utf8_lossy(&key?[prefix.len()..]).into_owned()))
+        let after = after.map(|id| ocid_key(LINK_PENDING, id));
+        self.link_keys.iter_prefix_after(&prefix, after).map(move |entry| {
+            let (key, _) = entry?;
+            Ok(String::from_utf8_lossy(&key[prefix.len()..]).into_owned())
+        })
     }
 
     /// How many mentions wait to be compared.
-    pub fn pending_mention_count(&self) -> u64 {
-        self.db.scan_prefix(prefix(LINK_PENDING)).count() as u64
+    pub fn pending_mention_count(&self) -> Result<u64> {
+        count(self.link_keys.iter_prefix(&prefix(LINK_PENDING)))
+    }
+
+    /// How many mentions are stored.
+    pub fn mention_count(&self) -> Result<u64> {
+        count(self.link_keys.iter_prefix(&prefix(MENTION)))
     }
 
     /// Marks every mention to be compared again (after a change of thresholds).
     pub fn mark_all_mentions_pending(&self) -> Result<u64> {
         let mut n = 0;
-        let mut batch = sled::Batch::default();
-        for key in self.db.scan_prefix(prefix(MENTION)).keys() {
-            let key = key?;
-            batch.insert(ocid_key(LINK_PENDING, &String::from_utf8_lossy(&key[2..])), &[][..]);
+        let mut writes = Vec::new();
+        for entry in self.link_keys.iter_prefix(&prefix(MENTION)) {
+            let (key, _) = entry?;
+            writes.push((ocid_key(LINK_PENDING, &String::from_utf8_lossy(&key[2..])), Some(Vec::new())));
             n += 1;
+            if writes.len() >= 100_000 {
+                self.commit_link_keys(std::mem::take(&mut writes), sled::Batch::default())?;
+            }
         }
-        self.db.apply_batch(batch)?;
+        self.commit_link_keys(writes, sled::Batch::default())?;
         Ok(n)
     }
 
     /// Whether a mention's name is known to be shared by different people.
     pub fn has_namesakes(&self, id: &str) -> Result<bool> {
-        Ok(self.db.contains_key(ocid_key(NAMESAKES, id))?)
+        Ok(self.link_keys.get(&ocid_key(NAMESAKES, id))?.is_some())
     }
 
     /// Every mention, in id order.
     pub fn mentions(&self) -> impl Iterator<Item = Result<Mention>> + '_ {
-        let prefix = prefix(MENTION);
-        self.db.scan_prefix(prefix).values().map(|bytes| {
-            let bytes = bytes?;
+        self.link_keys.iter_prefix(&prefix(MENTION)).map(|entry| {
+            let (_, bytes) = entry?;
             serde_json::from_slice(&bytes[16.min(bytes.len())..])
                 .map_err(|e| StoreError::Corrupt(format!("mention: {e}")))
         })
@@ -123,20 +152,25 @@ impl Store {
     /// Mentions in a blocking key's block, at most `limit` + 1 of them (so a caller can tell a block
     /// too common to use).
     pub fn block(&self, key: &str, limit: usize) -> Result<Vec<String>> {
-        scan_ids(self, pair_prefix(BLOCK, key), limit)
+        self.group_ids(pair_prefix(BLOCK, key), limit.saturating_add(1))
     }
 
     /// Mentions carrying a canonical identifier.
     pub fn mentions_with_identifier(&self, identifier: &str) -> Result<Vec<String>> {
-        scan_ids(self, pair_prefix(MENTION_IDENTIFIER, identifier), usize::MAX - 1)
+        self.group_ids(pair_prefix(MENTION_IDENTIFIER, identifier), usize::MAX)
+    }
+
+    /// The second ids of the keys in a group (`kind`, 0, `a`, 0), at most `limit`.
+    fn group_ids(&self, group: Vec<u8>, limit: usize) -> Result<Vec<String>> {
+        let found = self.link_keys.scan_group(&group, limit)?;
+        Ok(found.into_iter().map(|(key, _)| String::from_utf8_lossy(&key[group.len()..]).into_owned()).collect())
     }
 
     /// How many identifiers are carried by more than one mention (each such group is one entity).
     pub fn shared_identifier_count(&self) -> Result<u64> {
-        let prefix = prefix(MENTION_IDENTIFIER);
         let (mut groups, mut last, mut run) = (0u64, Vec::new(), 0u32);
-        for key in self.db.scan_prefix(prefix).keys() {
-            let key = key?;
+        for entry in self.link_keys.iter_prefix(&prefix(MENTION_IDENTIFIER)) {
+            let (key, _) = entry?;
             // Key: prefix, identifier, 0, mention id.
             let identifier = key[2..].split(|&b| b == 0).next().unwrap_or_default().to_vec();
             if identifier == last {
@@ -154,45 +188,50 @@ impl Store {
 
     /// Adds or replaces one link (a judgement's).
     pub fn put_link(&self, link: &Link) -> Result<()> {
-        let value = encode_link(link);
-        let mut batch = sled::Batch::default();
-        batch.insert(pair_key(LINK, &link.a, link.b.as_bytes()), value.clone());
-        batch.insert(pair_key(LINK, &link.b, link.a.as_bytes()), value);
-        self.db.apply_batch(batch)?;
-        Ok(())
+        self.commit_link_keys(link_writes(link), sled::Batch::default())
     }
 
     /// Removes the link between two mentions, if any.
     pub fn remove_link(&self, a: &str, b: &str) -> Result<()> {
-        let mut batch = sled::Batch::default();
-        batch.remove(pair_key(LINK, a, b.as_bytes()));
-        batch.remove(pair_key(LINK, b, a.as_bytes()));
-        self.db.apply_batch(batch)?;
-        Ok(())
+        let writes = vec![(pair_key(LINK, a, b.as_bytes()), None), (pair_key(LINK, b, a.as_bytes()), None)];
+        self.commit_link_keys(writes, sled::Batch::default())
     }
 
     /// A mention's links (name links and judgements; identifier links are found through
     /// [`Store::mentions_with_identifier`]).
     pub fn links_of(&self, id: &str) -> Result<Vec<Link>> {
+        let group = pair_prefix(LINK, id);
         let mut out = Vec::new();
-        for value in self.db.scan_prefix(pair_prefix(LINK, id)).values() {
-            out.push(decode_link(id, &value?)?);
+        for (key, value) in self.link_keys.scan_group(&group, usize::MAX)? {
+            let other = &key[group.len()..];
+            let value = match value.first() {
+                Some(&REFERENCE) => {
+                    self.link_keys.get(&pair_key(LINK, &String::from_utf8_lossy(other), id.as_bytes()))?
+                }
+                _ => Some(value),
+            };
+            let value = value.ok_or_else(|| StoreError::Corrupt(format!("link of {id}: its other end is missing")))?;
+            out.push(decode_link(id, &value)?);
         }
         Ok(out)
     }
 
     /// Every link once, in key order.
     pub fn links(&self) -> impl Iterator<Item = Result<Link>> + '_ {
-        self.db.scan_prefix(prefix(LINK)).filter_map(|entry| {
+        self.link_keys.iter_prefix(&prefix(LINK)).filter_map(|entry| {
             let (key, value) = match entry {
                 Ok(kv) => kv,
                 Err(e) => return Some(Err(e.into())),
             };
+            // The link itself is under one end; the other holds a reference to it.
+            if value.first() == Some(&REFERENCE) {
+                return None;
+            }
             let link = match decode_link("", &value) {
                 Ok(link) => link,
                 Err(e) => return Some(Err(e)),
             };
-            // Each link is stored under both ends; report it under `a`.
+            // Links written before references were kept in full under both ends; report them under `a`.
             (key.starts_with(&pair_prefix(LINK, &link.a))).then_some(Ok(link))
         })
     }
@@ -241,6 +280,87 @@ impl Store {
         self.db.flush()?;
         Ok(())
     }
+
+    /// Moves linking's keys from sled (where stores written before the link runs kept them) to
+    /// the runs: copied a chunk at a time, then removed from sled. Copying is idempotent, so a
+    /// crash part way leaves keys that the next opening copies again.
+    pub(crate) fn move_link_keys_out_of_sled(&self) -> Result<u64> {
+        let mut moved = 0;
+        for kind in SLED_LINK_KINDS {
+            let mut writes = Vec::new();
+            for entry in self.db.scan_prefix(prefix(kind)) {
+                let (key, value) = entry?;
+                writes.push((key.to_vec(), Some(value.to_vec())));
+                moved += 1;
+                if writes.len() >= 50_000 {
+                    self.commit_link_keys(std::mem::take(&mut writes), sled::Batch::default())?;
+                }
+            }
+            self.commit_link_keys(writes, sled::Batch::default())?;
+        }
+        self.db.flush()?;
+        for kind in SLED_LINK_KINDS {
+            let mut batch = sled::Batch::default();
+            for key in self.db.scan_prefix(prefix(kind)).keys() {
+                batch.remove(key?);
+            }
+            self.db.apply_batch(batch)?;
+        }
+        self.db.flush()?;
+        Ok(moved)
+    }
+}
+
+/// The prefixes of linking's keys, which live in the link runs (stores written before them kept
+/// them in sled).
+pub(crate) const SLED_LINK_KINDS: [u8; 7] =
+    [MENTION, MENTION_KEYS, BLOCK, MENTION_IDENTIFIER, LINK, LINK_PENDING, NAMESAKES];
+
+/// The Bloom key of a link key: its group (`kind`, 0, `a`, 0) for a pair key, so that a block's
+/// members, an identifier's mentions and a mention's links are scanned only in the runs that hold
+/// some; the whole key otherwise.
+pub(crate) fn link_group(key: &[u8]) -> &[u8] {
+    match key.get(2..).and_then(|rest| rest.iter().position(|&b| b == 0)) {
+        Some(at) => &key[..2 + at + 1],
+        None => key,
+    }
+}
+
+/// Adds an index key unless it is too long to keep (a name of 64 KiB blocks nothing useful).
+fn push_index_key(writes: &mut Vec<Write>, key: Vec<u8>) {
+    if key.len() <= crate::sorted_runs::MAX_KEY {
+        writes.push((key, Some(Vec::new())));
+    }
+}
+
+fn count(entries: impl Iterator<Item = std::io::Result<(Vec<u8>, Vec<u8>)>>) -> Result<u64> {
+    let mut n = 0;
+    for entry in entries {
+        entry?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The format byte of a link's other end: a reference (the format byte, then the label) to the
+/// link kept in full under its first end. A link is found from both its ends; kept in full twice,
+/// links took half of a linked store.
+const REFERENCE: u8 = 3;
+
+fn label_byte(label: Label) -> u8 {
+    match label {
+        Label::Confirmed => 0,
+        Label::Probable => 1,
+        Label::Possible => 2,
+    }
+}
+
+/// The writes that store a link: in full under `a`, a reference under `b`.
+fn link_writes(link: &Link) -> Vec<Write> {
+    vec![
+        (pair_key(LINK, &link.a, link.b.as_bytes()), Some(encode_link(link))),
+        (pair_key(LINK, &link.b, link.a.as_bytes()), Some(vec![REFERENCE, label_byte(link.label)])),
+    ]
 }
 
 /// The index keys a mention wrote (each `kind`, 0, `a`, 0, mention id), as stored under
@@ -293,11 +413,7 @@ fn encode_link(link: &Link) -> Vec<u8> {
     };
     let mut out = Vec::with_capacity(64 + link.a.len() + link.b.len() + 80 * link.evidence.len());
     out.push(2);
-    out.push(match link.label {
-        Label::Confirmed => 0,
-        Label::Probable => 1,
-        Label::Possible => 2,
-    });
+    out.push(label_byte(link.label));
     out.extend_from_slice(&link.score.to_le_bytes());
     text(&mut out, &link.a);
     text(&mut out, &link.b);
@@ -384,8 +500,8 @@ impl Store {
     pub fn link_writes(&self) -> Result<LinkWrites<'_>> {
         let prefix = prefix(NAMESAKES);
         let mut stored_namesakes = HashSet::new();
-        for key in self.db.scan_prefix(prefix).keys() {
-            stored_namesakes.insert(String::from_utf8_lossy(&key?[prefix.len()..]).into_owned());
+        for entry in self.link_keys.iter_prefix(&prefix) {
+            stored_namesakes.insert(String::from_utf8_lossy(&entry?.0[prefix.len()..]).into_owned());
         }
         Ok(LinkWrites {
             store: self,
@@ -400,7 +516,11 @@ impl Store {
 impl LinkWrites<'_> {
     /// A mention's links, the held writes included, in key order (as [`Store::links_of`]).
     pub fn links_of(&self, id: &str) -> Result<Vec<Link>> {
-        self.link_entries(id)?.values().map(|value| decode_link(id, value)).collect()
+        let mut out = Vec::new();
+        for (other, value) in self.link_entries(id)? {
+            out.push(decode_link(id, &self.in_full(id, &other, value)?)?);
+        }
+        Ok(out)
     }
 
     /// The mentions a mention is linked to, the held writes included, in id order: what
@@ -409,13 +529,13 @@ impl LinkWrites<'_> {
         Ok(self.link_entries(id)?.into_keys().map(|other| String::from_utf8_lossy(&other).into_owned()).collect())
     }
 
-    /// The stored link entries under a mention (other mention's id → value), held writes included.
+    /// The stored link entries under a mention (other mention's id → value, the link or a
+    /// reference to it), held writes included.
     fn link_entries(&self, id: &str) -> Result<BTreeMap<Vec<u8>, Vec<u8>>> {
         let prefix = pair_prefix(LINK, id);
         let mut entries = BTreeMap::new();
-        for entry in self.store.db.scan_prefix(&prefix) {
-            let (key, value) = entry?;
-            entries.insert(key[prefix.len()..].to_vec(), value.to_vec());
+        for (key, value) in self.store.link_keys.scan_group(&prefix, usize::MAX)? {
+            entries.insert(key[prefix.len()..].to_vec(), value);
         }
         for (key, value) in self.links.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)) {
             let other = key[prefix.len()..].to_vec();
@@ -427,6 +547,20 @@ impl LinkWrites<'_> {
         Ok(entries)
     }
 
+    /// The link an entry under `id` stands for: itself, or the link its reference points to
+    /// (held writes included).
+    fn in_full(&self, id: &str, other: &[u8], value: Vec<u8>) -> Result<Vec<u8>> {
+        if value.first() != Some(&REFERENCE) {
+            return Ok(value);
+        }
+        let key = pair_key(LINK, &String::from_utf8_lossy(other), id.as_bytes());
+        let value = match self.links.get(&key) {
+            Some(held) => held.clone(),
+            None => self.store.link_keys.get(&key)?,
+        };
+        value.ok_or_else(|| StoreError::Corrupt(format!("link of {id}: its other end is missing")))
+    }
+
     /// Replaces a mention's name links by `links` (each with the mention as `a` or `b`). A link
     /// that is already stored as it is now is not written again: each link is found from both its
     /// ends, and rewriting it would cost the store space for nothing.
@@ -435,11 +569,14 @@ impl LinkWrites<'_> {
         for link in links {
             let other = if link.a == id { &link.b } else { &link.a };
             let value = encode_link(link);
-            if old.remove(other.as_bytes()).as_ref() == Some(&value) {
-                continue;
+            if let Some(stored) = old.remove(other.as_bytes()) {
+                if self.in_full(id, other.as_bytes(), stored)? == value {
+                    continue;
+                }
             }
-            self.links.insert(pair_key(LINK, &link.a, link.b.as_bytes()), Some(value.clone()));
-            self.links.insert(pair_key(LINK, &link.b, link.a.as_bytes()), Some(value));
+            for (key, value) in link_writes(link) {
+                self.links.insert(key, value);
+            }
         }
         // What is left was linked before and is not now.
         for other in old.keys() {
@@ -467,38 +604,19 @@ impl LinkWrites<'_> {
         self.compared.push(id.to_string());
     }
 
-    /// Writes everything held in one atomic batch, and starts holding anew. Durable with the next
-    /// [`Store::flush`].
+    /// Writes everything held in one atomic batch, and starts holding anew. Durable at once.
     pub fn commit(&mut self) -> Result<()> {
-        let mut batch = sled::Batch::default();
-        for (key, value) in std::mem::take(&mut self.links) {
-            match value {
-                Some(value) => batch.insert(key, value),
-                None => batch.remove(key),
-            }
-        }
+        let mut writes: Vec<Write> = std::mem::take(&mut self.links).into_iter().collect();
         for id in &self.namesakes {
-            batch.insert(ocid_key(NAMESAKES, id), &[][..]);
+            writes.push((ocid_key(NAMESAKES, id), Some(Vec::new())));
         }
         for id in self.compared.drain(..) {
-            batch.remove(ocid_key(LINK_PENDING, &id));
+            writes.push((ocid_key(LINK_PENDING, &id), None));
         }
-        self.store.db.apply_batch(batch)?;
+        self.store.commit_link_keys(writes, sled::Batch::default())?;
         self.stored_namesakes.extend(std::mem::take(&mut self.namesakes));
         Ok(())
     }
-}
-
-fn scan_ids(store: &Store, prefix: Vec<u8>, limit: usize) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for key in store.db.scan_prefix(&prefix).keys() {
-        let key = key?;
-        out.push(String::from_utf8_lossy(&key[prefix.len()..]).into_owned());
-        if out.len() > limit {
-            break;
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -528,6 +646,71 @@ mod tests {
         for cut in 0..binary.len() {
             assert!(decode_link("bods/p1", &binary[..cut]).is_err(), "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn stores_with_their_link_keys_in_sled_have_them_moved_on_opening() {
+        use openreg_model::link::MentionKind;
+        let mention = |id: &str, identifier: &str| Mention {
+            id: id.into(),
+            kind: MentionKind::Person,
+            name: "Tamar Beridze".into(),
+            other_names: Vec::new(),
+            identifiers: vec![identifier.into()],
+            country: None,
+            birth_date: None,
+            postcode: None,
+            role: "test".into(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let blocks = vec!["~beridze".to_string()];
+        store
+            .put_mentions(&[(mention("a", "GE-1"), [1; 16], blocks.clone()), (mention("b", "GE-1"), [2; 16], blocks)])
+            .unwrap();
+        let link = Link { a: "a".into(), b: "b".into(), label: Label::Probable, score: 0.9, evidence: Vec::new() };
+        // Rewrite the store as an older openreg kept it: every link key in sled, each link in full
+        // under both its ends (as JSON, as the oldest did), and no link runs.
+        let mut legacy = sled::Batch::default();
+        for entry in store.link_keys.iter_prefix(b"") {
+            let (key, value) = entry.unwrap();
+            legacy.insert(key, value);
+        }
+        legacy.insert(pair_key(LINK, "a", b"b"), serde_json::to_vec(&link).unwrap());
+        legacy.insert(pair_key(LINK, "b", b"a"), serde_json::to_vec(&link).unwrap());
+        legacy.remove(meta_key(LINK_LOG));
+        store.db.apply_batch(legacy).unwrap();
+        store.db.flush().unwrap();
+        drop(store);
+        std::fs::remove_dir_all(dir.path().join("link-keys")).unwrap();
+
+        let store = Store::open(dir.path()).unwrap();
+        for kind in SLED_LINK_KINDS {
+            assert!(store.db.scan_prefix(prefix(kind)).next().is_none(), "{} left in sled", kind as char);
+        }
+        assert_eq!(store.mention("b").unwrap().unwrap().1, [2; 16]);
+        assert_eq!(store.block("~beridze", 10).unwrap(), ["a", "b"]);
+        assert_eq!(store.mentions_with_identifier("GE-1").unwrap(), ["a", "b"]);
+        assert_eq!(store.pending_mentions().map(Result::unwrap).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(store.links_of("b").unwrap(), std::slice::from_ref(&link));
+        assert_eq!(
+            store.links().map(Result::unwrap).collect::<Vec<_>>(),
+            std::slice::from_ref(&link),
+            "each link once"
+        );
+        // Comparing again rewrites the link in today's form: in full under one end only.
+        let mut writes = store.link_writes().unwrap();
+        let changed = Link { score: 0.95, ..link };
+        writes.replace_links("b", std::slice::from_ref(&changed)).unwrap();
+        writes.commit().unwrap();
+        assert_eq!(store.link_keys.get(&pair_key(LINK, "b", b"a")).unwrap(), Some(vec![REFERENCE, 1]));
+        assert_eq!(store.links_of("a").unwrap(), std::slice::from_ref(&changed));
+        assert_eq!(store.links_of("b").unwrap(), [changed]);
+        drop(store);
+        // Opening again moves nothing: the keys stay where they are.
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.links().count(), 1);
+        assert_eq!(store.mention_count().unwrap(), 2);
     }
 
     #[test]

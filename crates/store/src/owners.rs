@@ -76,9 +76,9 @@ pub fn parse_identifier(text: &str) -> Option<String> {
 
 /// Adds an index entry (the key is the whole fact) unless its key is too long to keep: an
 /// identifier of 64 KiB is not one anybody searches by.
-fn index_key(bods: &mut Vec<(Vec<u8>, Vec<u8>)>, key: Vec<u8>) {
+fn index_key(bods: &mut Vec<crate::sorted_runs::Write>, key: Vec<u8>) {
     if key.len() <= crate::sorted_runs::MAX_KEY {
-        bods.push((key, Vec::new()));
+        bods.push((key, Some(Vec::new())));
     }
 }
 
@@ -149,7 +149,7 @@ impl Store {
             len,
         );
         batch.bytes += json.len();
-        batch.bods.push((key.clone(), envelope));
+        batch.bods.push((key.clone(), Some(envelope)));
         let relationship = matches!(statement.details, Details::Relationship(_));
         batch.statement_order_end = Some(self.statement_order.append(relationship, &key)?);
         for replaced in &statement.replaces {

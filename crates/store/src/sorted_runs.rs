@@ -1,32 +1,40 @@
-//! An insert-only ordered key set kept beside sled, in sorted files ("runs"), for the BODS keys:
-//! statements, the replaced-statement marks and the owner, holding and identifier indexes.
+//! An ordered key-value store kept beside sled, in sorted files ("runs"): for the BODS keys
+//! (statements, the replaced-statement marks and the owner, holding and identifier indexes) and,
+//! in a second instance, for linking's keys (mentions, blocking keys, links).
 //!
 //! Why not sled: sled 0.34 keeps in memory, for every page of its tree, a page-table entry and the
 //! places of the page's fragments, whatever its cache capacity, and a leaf holds at most 16 keys;
 //! so its memory grows with the number of keys (about 46 MB per million BODS statements, at ~2.2
-//! keys each, after their bodies and export order had already left it). Here memory is a sparse
-//! index (the first key of every 8 KiB block) and a Bloom filter (10 bits a key) per run, plus a
-//! bounded table of the newest entries: under 5 MB per million statements.
+//! keys each, after their bodies and export order had already left it), and on a store many times
+//! its cache every read and write pays for pages read back and rewritten (linking 3.3 million
+//! mentions wrote 27 GB of sled at 39% done). Here memory is a sparse index (the first key of every
+//! block) and a Bloom filter (10 bits a key) per run, plus a bounded table of the newest entries;
+//! and reads go through the operating system's page cache.
 //!
-//! How it works, as a log-structured merge tree without deletes (BODS keys are never removed):
-//! - a commit appends its entries to a log file and syncs it *before* the sled batch that records
+//! How it works, as a log-structured merge tree:
+//! - a commit appends its writes to a log file and syncs it *before* the sled batch that records
 //!   where the log ends (`(generation, end)` in the store's metadata) commits; opening cuts the log
-//!   back to that point, so entries of a batch that never committed are dropped, as with the blob
+//!   back to that point, so writes of a batch that never committed are dropped, as with the blob
 //!   and statement-order files;
-//! - committed entries sit in memory (the table) until it holds [`Limits::table_bytes`], then are
+//! - committed writes sit in memory (the table) until it holds [`Limits::table_bytes`], then are
 //!   written as a sorted run; the manifest (replaced atomically by a rename) lists the runs and the
 //!   log generation that follows them, and the old log is removed;
-//! - when the newest run is at least half the size of the one before it, the two are merged into
-//!   one, so a store of N entries keeps about log2(N / table) runs and a lookup reads few files;
+//! - a removal is written as a tombstone, which hides the key in older runs until a merge into
+//!   the oldest run drops both;
+//! - runs are sorted into size tiers (a factor of [`Limits::fan_in`] apart): when the newest
+//!   `fan_in` runs are of one tier they are merged into one, so each entry is rewritten about
+//!   log_fan_in(N / table) times and a store keeps at most `fan_in - 1` runs a tier;
 //! - a point lookup asks each run's Bloom filter first, so a key that is new (the common case when
-//!   an ingest checks for duplicates) costs no read at all.
+//!   an ingest checks for duplicates) costs no read at all. The filter may record a prefix of each
+//!   key instead ([`Limits::bloom_key`]), so that [`SortedRuns::scan_group`] skips the runs without
+//!   a group (a blocking key's members, a mention's links) as a lookup does.
 //!
 //! Files that the manifest does not list (a run written by a flush or merge that a crash cut short)
 //! are removed on opening.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Read, Write as _};
 use std::ops::Bound;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -34,25 +42,40 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use crate::append_file::AppendFile;
 
-/// When the table is written out, and how runs are laid out.
+/// A write: a key and its new value, or `None` to remove the key.
+pub type Write = (Vec<u8>, Option<Vec<u8>>);
+
+/// When the table is written out, how runs are laid out and when they are merged.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Bytes of keys and values held in memory before they are written as a run.
     pub table_bytes: usize,
     /// Bytes per block of a run: what one lookup reads.
     pub block_bytes: usize,
+    /// How many runs of one size tier are merged into one (at least 2).
+    pub fan_in: usize,
+    /// The part of each key that a run's Bloom filter records: the whole key, or a prefix that
+    /// [`SortedRuns::scan_group`] is asked for.
+    pub bloom_key: fn(&[u8]) -> &[u8],
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { table_bytes: 16 << 20, block_bytes: 8 << 10 }
+        Limits { table_bytes: 16 << 20, block_bytes: 8 << 10, fan_in: 2, bloom_key: whole_key }
     }
+}
+
+/// The Bloom key of stores whose filters record whole keys.
+pub fn whole_key(key: &[u8]) -> &[u8] {
+    key
 }
 
 const MANIFEST: &str = "manifest";
 const RUN_MAGIC: &[u8; 8] = b"orgrun01";
 const BLOOM_BITS_PER_KEY: u64 = 10;
 const BLOOM_HASHES: u32 = 7;
+/// The value length that marks a tombstone (a removed key) in logs and runs.
+const TOMBSTONE: u32 = u32::MAX;
 
 pub struct SortedRuns {
     dir: PathBuf,
@@ -61,9 +84,12 @@ pub struct SortedRuns {
     writer: Mutex<Writer>,
 }
 
-/// What readers see: committed entries not yet in a run, and the runs, oldest first.
+type Table = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// What readers see: committed writes not yet in a run, and the runs, oldest first. The table is
+/// shared with scans under way, so that they read it without holding the lock.
 struct State {
-    table: BTreeMap<Vec<u8>, Vec<u8>>,
+    table: Arc<Table>,
     table_bytes: usize,
     runs: Vec<Arc<Run>>,
 }
@@ -79,6 +105,7 @@ impl SortedRuns {
     /// Opens (or creates) the runs in `dir`. `committed` is the `(generation, end)` of the log that
     /// the store's last committed batch recorded (`None` for a store that never recorded one).
     pub fn open(dir: &Path, committed: Option<(u64, u64)>, limits: Limits) -> io::Result<SortedRuns> {
+        assert!(limits.fan_in >= 2, "runs are merged two or more at a time");
         fs::create_dir_all(dir)?;
         let manifest = Manifest::read(dir)?;
         // Remove what the manifest does not list: runs a crash cut short, logs already in runs.
@@ -109,12 +136,13 @@ impl SortedRuns {
             ));
         };
         let log = AppendFile::open(&dir.join(log_name(manifest.generation)), Some(keep))?;
-        let mut table = BTreeMap::new();
+        let mut table = Table::new();
         let mut table_bytes = 0;
-        read_log(log.path(), keep, |key, value| {
-            table_bytes += key.len() + value.len();
+        for entry in read_entries(log.path(), keep)? {
+            let (key, value) = entry?;
+            table_bytes += entry_bytes(&key, &value);
             table.insert(key, value);
-        })?;
+        }
         let runs = manifest
             .runs
             .iter()
@@ -124,51 +152,60 @@ impl SortedRuns {
         Ok(SortedRuns {
             dir: dir.to_path_buf(),
             limits,
-            state: RwLock::new(State { table, table_bytes, runs }),
+            state: RwLock::new(State { table: Arc::new(table), table_bytes, runs }),
             writer: Mutex::new(Writer { log, generation: manifest.generation, next_run }),
         })
     }
 
-    /// Appends a batch's entries to the log and makes them durable; returns the `(generation,
-    /// end)` the batch's sled write must record. Readers see the entries only after [`applied`].
+    /// Appends a batch's writes to the log and makes them durable; returns the `(generation,
+    /// end)` the batch's sled write must record. Readers see the writes only after [`applied`].
     ///
     /// [`applied`]: SortedRuns::applied
-    pub fn log(&self, entries: &[(Vec<u8>, Vec<u8>)]) -> io::Result<(u64, u64)> {
+    pub fn log(&self, writes: &[Write]) -> io::Result<(u64, u64)> {
         let writer = self.writer.lock().expect("the runs' writer lock is never poisoned");
         let mut end = writer.log.size();
-        for (key, value) in entries {
-            (_, end) = writer.log.append_with(|out| write_entry(out, key, value))?;
+        for (key, value) in writes {
+            (_, end) = writer.log.append_with(|out| write_entry(out, key, value.as_deref()))?;
         }
         writer.log.sync()?;
         Ok((writer.generation, end))
     }
 
-    /// The batch holding `entries` has committed: readers see them now. Writes the table out as a
-    /// run once it is full, and merges runs as they grow.
-    pub fn applied(&self, entries: Vec<(Vec<u8>, Vec<u8>)>) -> io::Result<()> {
+    /// The batch holding `writes` has committed: readers see them now. Writes the table out as a
+    /// run once it is full, and merges runs as they grow; before a run is written, `durable` must
+    /// make the store's committed batches durable (a run outlives the log that the store's
+    /// recorded end points into).
+    pub fn applied(&self, writes: Vec<Write>, durable: &dyn Fn() -> io::Result<()>) -> io::Result<()> {
         let mut writer = self.writer.lock().expect("the runs' writer lock is never poisoned");
         let full = {
             let mut state = self.write_state();
-            for (key, value) in entries {
-                state.table_bytes += key.len() + value.len();
-                state.table.insert(key, value);
+            let mut added = 0;
+            // A scan under way holds the table: it is copied then, and only then.
+            let table = Arc::make_mut(&mut state.table);
+            for (key, value) in writes {
+                added += entry_bytes(&key, &value);
+                table.insert(key, value);
             }
+            state.table_bytes += added;
             state.table_bytes >= self.limits.table_bytes
         };
         if full {
+            durable()?;
             self.flush(&mut writer)?;
         }
         Ok(())
     }
 
-    /// Writes the table as a run, starts a new log generation, then merges runs of similar size.
+    /// Writes the table as a run, starts a new log generation, then merges runs of one tier.
     fn flush(&self, writer: &mut Writer) -> io::Result<()> {
         let id = writer.next_run;
-        let run = {
+        let (table, oldest) = {
             let state = self.read_state();
-            let entries = state.table.iter().map(|(k, v)| Ok((k.clone(), v.clone())));
-            write_run(&self.dir.join(run_name(id)), state.table.len() as u64, entries, self.limits)?
+            (state.table.clone(), state.runs.is_empty())
         };
+        // With no older run, a tombstone hides nothing.
+        let entries = table.iter().filter(|(_, v)| !oldest || v.is_some()).map(|(k, v)| Ok((k.clone(), v.clone())));
+        let run = write_run(&self.dir.join(run_name(id)), table.len() as u64, entries, self.limits)?;
         let mut runs: Vec<u64> = self.read_state().runs.iter().map(|r| r.id).collect();
         runs.push(id);
         let generation = writer.generation + 1;
@@ -181,41 +218,65 @@ impl SortedRuns {
         {
             let mut state = self.write_state();
             state.runs.push(Arc::new(run));
-            state.table.clear();
+            state.table = Arc::new(Table::new());
             state.table_bytes = 0;
         }
         fs::remove_file(old_log.path())?;
         self.merge(writer)
     }
 
-    /// Merges the two newest runs while the newest is at least half the size of the one before.
+    /// A run's size tier: how many times `fan_in` tables it holds, as a power of `fan_in`.
+    fn tier(&self, run: &Run) -> u32 {
+        let fan_in = self.limits.fan_in as u64;
+        let mut tables = run.data_bytes / self.limits.table_bytes.max(1) as u64;
+        let mut tier = 0;
+        while tables >= fan_in {
+            tables /= fan_in;
+            tier += 1;
+        }
+        tier
+    }
+
+    /// Merges the newest `fan_in` runs into one while they are of one tier.
     fn merge(&self, writer: &mut Writer) -> io::Result<()> {
+        let fan_in = self.limits.fan_in;
         loop {
-            let (older, newer) = {
+            let (merging, oldest) = {
                 let state = self.read_state();
                 let n = state.runs.len();
-                if n < 2 || state.runs[n - 1].data_bytes * 2 < state.runs[n - 2].data_bytes {
+                if n < fan_in {
                     return Ok(());
                 }
-                (state.runs[n - 2].clone(), state.runs[n - 1].clone())
+                let newest = &state.runs[n - fan_in..];
+                let tier = self.tier(&newest[0]);
+                if newest.iter().any(|r| self.tier(r) != tier) {
+                    return Ok(());
+                }
+                (newest.to_vec(), n == fan_in)
             };
             let id = writer.next_run;
-            let merged = MergeRuns { older: older.entries()?.peekable(), newer: newer.entries()?.peekable() };
-            let run = write_run(&self.dir.join(run_name(id)), older.entries + newer.entries, merged, self.limits)?;
+            let sources =
+                merging.iter().rev().map(|run| Ok(Source::new(Box::new(run.entries()?)))).collect::<io::Result<_>>()?;
+            let count = merging.iter().map(|r| r.entries).sum();
+            // Merged into the oldest run, a tombstone has nothing left to hide.
+            let merged =
+                Merged { sources }.filter(|entry| !oldest || entry.as_ref().map_or(true, |(_, v)| v.is_some()));
+            let run = write_run(&self.dir.join(run_name(id)), count, merged, self.limits)?;
             let mut runs: Vec<u64> = self.read_state().runs.iter().map(|r| r.id).collect();
-            runs.truncate(runs.len() - 2);
+            runs.truncate(runs.len() - fan_in);
             runs.push(id);
             Manifest { generation: writer.generation, runs }.write(&self.dir)?;
             writer.next_run = id + 1;
             {
                 let mut state = self.write_state();
                 let n = state.runs.len();
-                state.runs.truncate(n - 2);
+                state.runs.truncate(n - fan_in);
                 state.runs.push(Arc::new(run));
             }
             // Readers holding the old runs keep their open files; the names can go.
-            fs::remove_file(&older.path)?;
-            fs::remove_file(&newer.path)?;
+            for run in &merging {
+                fs::remove_file(&run.path)?;
+            }
         }
     }
 
@@ -224,13 +285,14 @@ impl SortedRuns {
         let runs = {
             let state = self.read_state();
             if let Some(value) = state.table.get(key) {
-                return Ok(Some(value.clone()));
+                return Ok(value.clone());
             }
             state.runs.clone()
         };
+        let bloom_key = (self.limits.bloom_key)(key);
         for run in runs.iter().rev() {
-            if let Some(value) = run.get(key)? {
-                return Ok(Some(value));
+            if let Some(value) = run.get(key, bloom_key)? {
+                return Ok(value);
             }
         }
         Ok(None)
@@ -238,21 +300,88 @@ impl SortedRuns {
 
     /// The entries whose keys start with `prefix`, in key order, at most `limit` of them.
     pub fn scan_prefix(&self, prefix: &[u8], limit: usize) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        let mut found = BTreeMap::new();
-        let runs = {
-            let state = self.read_state();
-            let range = state.table.range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded));
-            for (key, value) in range.take_while(|(k, _)| k.starts_with(prefix)).take(limit) {
-                found.insert(key.clone(), value.clone());
+        self.scan(prefix, None, limit, false)
+    }
+
+    /// [`SortedRuns::scan_prefix`] for a prefix that is the Bloom key of every key under it (see
+    /// [`Limits::bloom_key`]): runs whose filter does not know it are not read.
+    pub fn scan_group(&self, group: &[u8], limit: usize) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        debug_assert_eq!((self.limits.bloom_key)(group), group, "a group is its own Bloom key");
+        self.scan(group, None, limit, true)
+    }
+
+    /// Every entry whose key starts with `prefix`, in key order, read a page at a time (so that no
+    /// scan holds the table or the runs while the caller works; writes made meanwhile may or may
+    /// not be seen).
+    pub fn iter_prefix<'r>(&'r self, prefix: &[u8]) -> impl Iterator<Item = io::Result<(Vec<u8>, Vec<u8>)>> + 'r {
+        self.iter_prefix_after(prefix, None)
+    }
+
+    /// [`SortedRuns::iter_prefix`] from the first key after `after` on: a caller that removes
+    /// what it has read goes on from there, rather than past the tombstones it left.
+    pub fn iter_prefix_after<'r>(
+        &'r self,
+        prefix: &[u8],
+        after: Option<Vec<u8>>,
+    ) -> impl Iterator<Item = io::Result<(Vec<u8>, Vec<u8>)>> + 'r {
+        const PAGE: usize = 1024;
+        let prefix = prefix.to_vec();
+        let mut page = std::collections::VecDeque::new();
+        let mut after = after;
+        let mut ended = false;
+        std::iter::from_fn(move || {
+            if page.is_empty() && !ended {
+                match self.scan(&prefix, after.as_deref(), PAGE, false) {
+                    Ok(found) => {
+                        ended = found.len() < PAGE;
+                        after = found.last().map(|(k, _)| k.clone());
+                        page.extend(found);
+                    }
+                    Err(e) => {
+                        ended = true;
+                        return Some(Err(e));
+                    }
+                }
             }
-            state.runs.clone()
+            page.pop_front().map(Ok)
+        })
+    }
+
+    /// The live entries under `prefix` (after `after`, if given), newest version of each key.
+    fn scan(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+        group: bool,
+    ) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let (table, runs) = {
+            let state = self.read_state();
+            (state.table.clone(), state.runs.clone())
         };
+        let from = match after {
+            Some(after) if after >= prefix => Bound::Excluded(after),
+            _ => Bound::Included(prefix),
+        };
+        let in_table = table.range::<[u8], _>((from, Bound::Unbounded)).take_while(|(k, _)| k.starts_with(prefix));
+        let mut sources: Vec<Source<'_>> =
+            vec![Source::new(Box::new(in_table.map(|(k, v)| Ok((k.clone(), v.clone())))))];
         for run in runs.iter().rev() {
-            run.scan_prefix(prefix, limit, &mut |key, value| {
-                found.entry(key).or_insert(value);
-            })?;
+            if group && !run.bloom.may_contain(prefix) {
+                continue;
+            }
+            sources.push(Source::new(Box::new(RunScan::new(run, prefix, from))));
         }
-        Ok(found.into_iter().take(limit).collect())
+        let mut found = Vec::new();
+        for entry in (Merged { sources }) {
+            if found.len() >= limit {
+                break;
+            }
+            if let (key, Some(value)) = entry? {
+                found.push((key, value));
+            }
+        }
+        Ok(found)
     }
 
     /// Bytes on disk.
@@ -279,43 +408,50 @@ fn run_name(id: u64) -> String {
     format!("run.{id}")
 }
 
-/// Key length (2 bytes), value length (4 bytes), both little-endian, then the key and the value:
-/// the layout of a log entry and of an entry in a run's block.
-fn write_entry(out: &mut Vec<u8>, key: &[u8], value: &[u8]) {
+/// What an entry counts for against the table's limit.
+fn entry_bytes(key: &[u8], value: &Option<Vec<u8>>) -> usize {
+    key.len() + value.as_ref().map_or(0, Vec::len)
+}
+
+/// Key length (2 bytes), value length (4 bytes; [`TOMBSTONE`] for a removed key), both
+/// little-endian, then the key and the value: the layout of a log entry and of an entry in a
+/// run's block.
+fn write_entry(out: &mut Vec<u8>, key: &[u8], value: Option<&[u8]>) {
     let key_len = u16::try_from(key.len()).expect("keys are checked to be under 64 KiB");
     out.extend_from_slice(&key_len.to_le_bytes());
-    out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+    let value_len = value.map_or(TOMBSTONE, |v| u32::try_from(v.len()).expect("values are under 4 GiB"));
+    out.extend_from_slice(&value_len.to_le_bytes());
     out.extend_from_slice(key);
-    out.extend_from_slice(value);
+    out.extend_from_slice(value.unwrap_or_default());
 }
 
 /// Keys longer than this cannot be stored (a record id of 64 KiB is not a record id).
 pub const MAX_KEY: usize = u16::MAX as usize;
 
+/// A value as read: `None` for a tombstone.
+type Value<'b> = Option<&'b [u8]>;
+
 /// Reads entries from `bytes`, one at a time: `(key, value, rest)`.
-fn read_entry(bytes: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+fn read_entry(bytes: &[u8]) -> Option<(&[u8], Value<'_>, &[u8])> {
     let key_len = u16::from_le_bytes(bytes.get(0..2)?.try_into().ok()?) as usize;
-    let value_len = u32::from_le_bytes(bytes.get(2..6)?.try_into().ok()?) as usize;
+    let value_len = u32::from_le_bytes(bytes.get(2..6)?.try_into().ok()?);
     let key = bytes.get(6..6 + key_len)?;
-    let value = bytes.get(6 + key_len..6 + key_len + value_len)?;
-    Some((key, value, &bytes[6 + key_len + value_len..]))
+    if value_len == TOMBSTONE {
+        return Some((key, None, &bytes[6 + key_len..]));
+    }
+    let end = 6 + key_len + value_len as usize;
+    Some((key, Some(bytes.get(6 + key_len..end)?), &bytes[end..]))
 }
 
 fn corrupt(path: &Path, what: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, format!("{}: {what}", path.display()))
 }
 
-/// Reads the log's first `end` bytes, entry by entry.
-fn read_log(path: &Path, end: u64, mut each: impl FnMut(Vec<u8>, Vec<u8>)) -> io::Result<()> {
-    for entry in read_entries(path, end)? {
-        let (key, value) = entry?;
-        each(key, value);
-    }
-    Ok(())
-}
+/// An entry as stored, its value `None` for a tombstone.
+type Entry = io::Result<(Vec<u8>, Option<Vec<u8>>)>;
 
 /// The entries in the first `end` bytes of a file (a log, or a run's blocks), read sequentially.
-fn read_entries(path: &Path, end: u64) -> io::Result<impl Iterator<Item = io::Result<(Vec<u8>, Vec<u8>)>>> {
+fn read_entries(path: &Path, end: u64) -> io::Result<impl Iterator<Item = Entry>> {
     let mut reader = BufReader::with_capacity(1 << 16, File::open(path)?.take(end));
     let path = path.to_path_buf();
     Ok(std::iter::from_fn(move || {
@@ -326,8 +462,13 @@ fn read_entries(path: &Path, end: u64) -> io::Result<impl Iterator<Item = io::Re
             Err(e) => return Some(Err(e)),
         }
         let mut key = vec![0u8; u16::from_le_bytes([head[0], head[1]]) as usize];
-        let mut value = vec![0u8; u32::from_le_bytes(head[2..6].try_into().expect("4 bytes")) as usize];
-        if reader.read_exact(&mut key).and_then(|_| reader.read_exact(&mut value)).is_err() {
+        let value_len = u32::from_le_bytes(head[2..6].try_into().expect("4 bytes"));
+        let mut value = (value_len != TOMBSTONE).then(|| vec![0u8; value_len as usize]);
+        let read = reader.read_exact(&mut key).and_then(|_| match &mut value {
+            Some(value) => reader.read_exact(value),
+            None => Ok(()),
+        });
+        if read.is_err() {
             return Some(Err(corrupt(&path, "an entry is cut short before its end")));
         }
         Some(Ok((key, value)))
@@ -414,13 +555,11 @@ impl Run {
         let mut blocks = Vec::new();
         let mut rest = &index[..];
         while !rest.is_empty() {
+            let bad_place = || corrupt(path, "bad block place");
             let (key, place, after) = read_entry(rest).ok_or_else(|| corrupt(path, "its block index is cut short"))?;
-            let at = u64::from_le_bytes(
-                place.get(0..8).and_then(|b| b.try_into().ok()).ok_or_else(|| corrupt(path, "bad block place"))?,
-            );
-            let len = u32::from_le_bytes(
-                place.get(8..12).and_then(|b| b.try_into().ok()).ok_or_else(|| corrupt(path, "bad block place"))?,
-            );
+            let place = place.ok_or_else(bad_place)?;
+            let at = u64::from_le_bytes(place.get(0..8).and_then(|b| b.try_into().ok()).ok_or_else(bad_place)?);
+            let len = u32::from_le_bytes(place.get(8..12).and_then(|b| b.try_into().ok()).ok_or_else(bad_place)?);
             blocks.push((key.into(), at, len));
             rest = after;
         }
@@ -445,8 +584,9 @@ impl Run {
         Ok(bytes)
     }
 
-    fn get(&self, key: &[u8]) -> io::Result<Option<Vec<u8>>> {
-        if !self.bloom.may_contain(key) {
+    /// The entry under `key` (`Some(None)`: a tombstone), if this run has one.
+    fn get(&self, key: &[u8], bloom_key: &[u8]) -> io::Result<Option<Option<Vec<u8>>>> {
+        if !self.bloom.may_contain(bloom_key) {
             return Ok(None);
         }
         let i = self.blocks.partition_point(|(first, _, _)| first.as_ref() <= key);
@@ -458,37 +598,78 @@ impl Run {
         while let Some((k, v, after)) = read_entry(rest) {
             match k.cmp(key) {
                 std::cmp::Ordering::Less => rest = after,
-                std::cmp::Ordering::Equal => return Ok(Some(v.to_vec())),
+                std::cmp::Ordering::Equal => return Ok(Some(v.map(<[u8]>::to_vec))),
                 std::cmp::Ordering::Greater => break,
             }
         }
         Ok(None)
     }
 
-    fn scan_prefix(&self, prefix: &[u8], limit: usize, each: &mut dyn FnMut(Vec<u8>, Vec<u8>)) -> io::Result<()> {
-        let start = self.blocks.partition_point(|(first, _, _)| first.as_ref() < prefix).saturating_sub(1);
-        let mut taken = 0;
-        for i in start..self.blocks.len() {
-            let block = self.block(i)?;
-            let mut rest = &block[..];
-            while let Some((k, v, after)) = read_entry(rest) {
-                rest = after;
-                if k < prefix {
-                    continue;
-                }
-                if !k.starts_with(prefix) || taken == limit {
-                    return Ok(());
-                }
-                each(k.to_vec(), v.to_vec());
-                taken += 1;
-            }
-        }
-        Ok(())
-    }
-
     /// Every entry in order, read sequentially.
-    fn entries(&self) -> io::Result<impl Iterator<Item = io::Result<(Vec<u8>, Vec<u8>)>>> {
+    fn entries(&self) -> io::Result<impl Iterator<Item = Entry>> {
         read_entries(&self.path, self.data_bytes)
+    }
+}
+
+/// A run's entries under a prefix from a lower bound on, in key order, a block at a time.
+struct RunScan<'r> {
+    run: &'r Run,
+    prefix: &'r [u8],
+    from: Bound<&'r [u8]>,
+    next_block: usize,
+    block: Vec<u8>,
+    at: usize,
+    ended: bool,
+}
+
+impl<'r> RunScan<'r> {
+    fn new(run: &'r Run, prefix: &'r [u8], from: Bound<&'r [u8]>) -> RunScan<'r> {
+        let (Bound::Included(start) | Bound::Excluded(start)) = from else { unreachable!("scans start somewhere") };
+        let next_block = run.blocks.partition_point(|(first, _, _)| first.as_ref() < start).saturating_sub(1);
+        RunScan { run, prefix, from, next_block, block: Vec::new(), at: 0, ended: false }
+    }
+}
+
+impl Iterator for RunScan<'_> {
+    type Item = Entry;
+
+    fn next(&mut self) -> Option<Entry> {
+        while !self.ended {
+            if self.at >= self.block.len() {
+                if self.next_block >= self.run.blocks.len() {
+                    self.ended = true;
+                    return None;
+                }
+                match self.run.block(self.next_block) {
+                    Ok(block) => self.block = block,
+                    Err(e) => {
+                        self.ended = true;
+                        return Some(Err(e));
+                    }
+                }
+                self.next_block += 1;
+                self.at = 0;
+            }
+            let Some((key, value, rest)) = read_entry(&self.block[self.at..]) else {
+                self.ended = true;
+                return Some(Err(corrupt(&self.run.path, "a block is cut short")));
+            };
+            self.at = self.block.len() - rest.len();
+            let before = match self.from {
+                Bound::Included(start) => key < start,
+                Bound::Excluded(start) => key <= start,
+                Bound::Unbounded => false,
+            };
+            if before {
+                continue;
+            }
+            if !key.starts_with(self.prefix) {
+                self.ended = true;
+                return None;
+            }
+            return Some(Ok((key.to_vec(), value.map(<[u8]>::to_vec))));
+        }
+        None
     }
 }
 
@@ -497,12 +678,7 @@ fn run_id(path: &Path) -> Option<u64> {
 }
 
 /// Writes `entries` (sorted, unique keys; at most `count` of them) as a run at `path`, synced.
-fn write_run(
-    path: &Path,
-    count: u64,
-    entries: impl Iterator<Item = io::Result<(Vec<u8>, Vec<u8>)>>,
-    limits: Limits,
-) -> io::Result<Run> {
+fn write_run(path: &Path, count: u64, entries: impl Iterator<Item = Entry>, limits: Limits) -> io::Result<Run> {
     let mut out = BufWriter::with_capacity(1 << 16, File::create(path)?);
     let mut bloom = Bloom::with_keys(count);
     let mut index = Vec::new();
@@ -514,20 +690,26 @@ fn write_run(
             let mut place = Vec::with_capacity(12);
             place.extend_from_slice(&at.to_le_bytes());
             place.extend_from_slice(&(block.len() as u32).to_le_bytes());
-            write_entry(index, first, &place);
+            write_entry(index, first, Some(&place));
             out.write_all(block)?;
             *at += block.len() as u64;
             block.clear();
             io::Result::Ok(())
         };
     let mut first = Vec::new();
+    let mut last_bloom_key: Option<Vec<u8>> = None;
     for entry in entries {
         let (key, value) = entry?;
         if block.is_empty() {
             first = key.clone();
         }
-        bloom.insert(&key);
-        write_entry(&mut block, &key, &value);
+        // Keys of one group are neighbours: their shared Bloom key is hashed once.
+        let bloom_key = (limits.bloom_key)(&key);
+        if last_bloom_key.as_deref() != Some(bloom_key) {
+            bloom.insert(bloom_key);
+            last_bloom_key = Some(bloom_key.to_vec());
+        }
+        write_entry(&mut block, &key, value.as_deref());
         written += 1;
         if block.len() >= limits.block_bytes {
             end_block(&mut block, &mut index, &first, &mut at, &mut out)?;
@@ -551,34 +733,59 @@ fn write_run(
     Run::open(path)
 }
 
-/// Two sorted runs as one sorted sequence; a key in both is taken from the newer.
-struct MergeRuns<A: Iterator, B: Iterator> {
-    older: std::iter::Peekable<A>,
-    newer: std::iter::Peekable<B>,
+/// One sorted source of entries, with its next entry read ahead.
+struct Source<'s> {
+    entries: Box<dyn Iterator<Item = Entry> + 's>,
+    head: Option<Entry>,
 }
 
-type Entry = io::Result<(Vec<u8>, Vec<u8>)>;
+impl<'s> Source<'s> {
+    fn new(mut entries: Box<dyn Iterator<Item = Entry> + 's>) -> Source<'s> {
+        let head = entries.next();
+        Source { entries, head }
+    }
 
-impl<A: Iterator<Item = Entry>, B: Iterator<Item = Entry>> Iterator for MergeRuns<A, B> {
+    fn advance(&mut self) -> Option<Entry> {
+        std::mem::replace(&mut self.head, self.entries.next())
+    }
+}
+
+/// Sorted sources (newest first) as one sorted sequence: a key in several is taken from the
+/// newest, tombstones included (the caller decides whether they still matter).
+struct Merged<'s> {
+    sources: Vec<Source<'s>>,
+}
+
+impl Iterator for Merged<'_> {
     type Item = Entry;
 
     fn next(&mut self) -> Option<Entry> {
-        let order = match (self.older.peek(), self.newer.peek()) {
-            (None, None) => return None,
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (Some(Err(_)), _) => std::cmp::Ordering::Less,
-            (_, Some(Err(_))) => std::cmp::Ordering::Greater,
-            (Some(Ok((a, _))), Some(Ok((b, _)))) => a.cmp(b),
-        };
-        match order {
-            std::cmp::Ordering::Less => self.older.next(),
-            std::cmp::Ordering::Greater => self.newer.next(),
-            std::cmp::Ordering::Equal => {
-                self.older.next();
-                self.newer.next()
+        // The newest source holding the smallest key (an error comes out first).
+        let mut least: Option<usize> = None;
+        for (i, source) in self.sources.iter().enumerate() {
+            match (&source.head, least.map(|l| &self.sources[l].head)) {
+                (None, _) => {}
+                (Some(Err(_)), _) => return self.sources[i].advance(),
+                (Some(Ok(_)), None) => least = Some(i),
+                (Some(Ok((key, _))), Some(Some(Ok((best, _))))) => {
+                    if key < best {
+                        least = Some(i);
+                    }
+                }
+                (Some(Ok(_)), Some(_)) => unreachable!("the least head is an entry"),
             }
         }
+        let least = least?;
+        let entry = self.sources[least].advance();
+        if let Some(Ok((key, _))) = &entry {
+            // Older versions of the key are hidden.
+            for source in &mut self.sources[least + 1..] {
+                while matches!(&source.head, Some(Ok((k, _))) if k == key) {
+                    source.advance();
+                }
+            }
+        }
+        entry
     }
 }
 
@@ -628,7 +835,7 @@ mod tests {
     use super::*;
 
     fn tiny() -> Limits {
-        Limits { table_bytes: 200, block_bytes: 64 }
+        Limits { table_bytes: 200, block_bytes: 64, ..Limits::default() }
     }
 
     fn entry(i: u32) -> (Vec<u8>, Vec<u8>) {
@@ -637,8 +844,12 @@ mod tests {
 
     /// Logs and applies a batch, as the store's commit does; returns what the store would record.
     fn commit(runs: &SortedRuns, entries: Vec<(Vec<u8>, Vec<u8>)>) -> (u64, u64) {
-        let committed = runs.log(&entries).unwrap();
-        runs.applied(entries).unwrap();
+        write(runs, entries.into_iter().map(|(k, v)| (k, Some(v))).collect())
+    }
+
+    fn write(runs: &SortedRuns, writes: Vec<Write>) -> (u64, u64) {
+        let committed = runs.log(&writes).unwrap();
+        runs.applied(writes, &|| Ok(())).unwrap();
         committed
     }
 
@@ -673,7 +884,8 @@ mod tests {
             committed = commit(&runs, (0..5).map(|i| entry(batch * 5 + i)).collect());
         }
         // Logged, but the sled batch recording it never committed.
-        runs.log(&[entry(999)]).unwrap();
+        let (key, value) = entry(999);
+        runs.log(&[(key, Some(value))]).unwrap();
         drop(runs);
         let runs = SortedRuns::open(dir.path(), Some(committed), tiny()).unwrap();
         for i in 0..35 {
@@ -719,6 +931,77 @@ mod tests {
         let runs = SortedRuns::open(dir.path(), Some(committed), tiny()).unwrap();
         assert!(!dir.path().join("run.77").exists() && !dir.path().join("log.0").exists());
         assert_eq!(runs.scan_prefix(b"k", usize::MAX).unwrap().len(), 40);
+    }
+
+    #[test]
+    fn removals_hide_older_values_until_merged_away() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = Limits { fan_in: 3, ..tiny() };
+        let runs = SortedRuns::open(dir.path(), None, limits).unwrap();
+        commit(&runs, (0..100).map(entry).collect());
+        // Remove every third key, a few at a time, so that tombstones land in several runs; and
+        // write some back.
+        for chunk in (0..100).step_by(3).collect::<Vec<u32>>().chunks(4) {
+            write(&runs, chunk.iter().map(|&i| (entry(i).0, None)).collect());
+        }
+        write(&runs, vec![(entry(30).0, Some(b"again".to_vec()))]);
+        let live = |i: u32| !i.is_multiple_of(3) || i == 30;
+        let value = |i: u32| if i == 30 { b"again".to_vec() } else { entry(i).1 };
+        let check = |runs: &SortedRuns| {
+            for i in 0..100 {
+                assert_eq!(runs.get(&entry(i).0).unwrap(), live(i).then(|| value(i)), "k{i}");
+            }
+            let scanned: Vec<_> = runs.scan_prefix(b"k", usize::MAX).unwrap();
+            let expected: Vec<_> = (0..100).filter(|&i| live(i)).map(|i| (entry(i).0, value(i))).collect();
+            assert_eq!(scanned, expected);
+            // A limit counts live entries only, however many tombstones come first.
+            assert_eq!(runs.scan_prefix(b"k0000", 2).unwrap(), expected[..2]);
+            let paged: Vec<_> = runs.iter_prefix(b"k").map(Result::unwrap).collect();
+            assert_eq!(paged, expected);
+        };
+        check(&runs);
+        let before = runs.read_state().runs.len();
+        assert!(before >= 2, "several runs: {before}");
+        // Fill the table until everything has merged into few runs: tombstones merged into the
+        // oldest run are gone, and the answers are the same.
+        for round in 0..40u32 {
+            commit(&runs, (0..10).map(|i| (format!("z{round:03}{i}").into_bytes(), vec![b'.'; 20])).collect());
+        }
+        check(&runs);
+        let state = runs.read_state();
+        assert!(state.runs.len() < 2 * limits.fan_in + 2, "tiers keep runs few: {}", state.runs.len());
+        let oldest = &state.runs[0];
+        let tombstones = oldest.entries().unwrap().filter(|e| e.as_ref().unwrap().1.is_none()).count();
+        assert_eq!(tombstones, 0, "the oldest run holds no tombstones");
+    }
+
+    #[test]
+    fn a_group_scan_skips_runs_without_the_group_and_finds_it_in_the_others() {
+        fn group(key: &[u8]) -> &[u8] {
+            match key.iter().position(|&b| b == b'/') {
+                Some(at) => &key[..=at],
+                None => key,
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let runs = SortedRuns::open(dir.path(), None, Limits { bloom_key: group, ..tiny() }).unwrap();
+        for g in 0..30u32 {
+            commit(&runs, (0..4).map(|i| (format!("g{g:02}/{i}").into_bytes(), vec![b'x'; 8])).collect());
+        }
+        write(&runs, vec![(b"g07/2".to_vec(), None)]);
+        assert!(runs.read_state().runs.len() >= 2);
+        let keys = |g: &str| -> Vec<String> {
+            runs.scan_group(g.as_bytes(), usize::MAX)
+                .unwrap()
+                .into_iter()
+                .map(|(k, _)| String::from_utf8(k).unwrap())
+                .collect()
+        };
+        assert_eq!(keys("g03/"), ["g03/0", "g03/1", "g03/2", "g03/3"]);
+        assert_eq!(keys("g07/"), ["g07/0", "g07/1", "g07/3"]);
+        assert!(keys("g99/").is_empty());
+        assert_eq!(runs.get(b"g29/3").unwrap(), Some(vec![b'x'; 8]));
+        assert_eq!(runs.get(b"g07/2").unwrap(), None);
     }
 
     #[test]

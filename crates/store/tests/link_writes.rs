@@ -41,7 +41,7 @@ fn stored(dir: &std::path::Path) -> Store {
 fn reads_see_held_writes_and_markers_go_with_the_links() {
     let dir = tempfile::tempdir().unwrap();
     let store = stored(dir.path());
-    assert_eq!(store.pending_mention_count(), 3);
+    assert_eq!(store.pending_mention_count().unwrap(), 3);
     assert_eq!(store.block("~beridze", 10).unwrap(), ["a", "b", "c"]);
 
     let mut writes = store.link_writes().unwrap();
@@ -65,7 +65,7 @@ fn reads_see_held_writes_and_markers_go_with_the_links() {
 
     // Dropped without commit (a crash): nothing was written, every mention is still pending.
     drop(writes);
-    assert_eq!(store.pending_mention_count(), 3);
+    assert_eq!(store.pending_mention_count().unwrap(), 3);
     assert!(store.links_of("a").unwrap().is_empty());
 
     let mut writes = store.link_writes().unwrap();
