@@ -46,6 +46,10 @@ struct RunArgs {
     /// Print a JSON summary.
     #[arg(long)]
     json: bool,
+    /// Do not update the search index now (a large world's new mentions take a while): the next
+    /// search, ingest or link run indexes what was left.
+    #[arg(long)]
+    no_index: bool,
 }
 
 #[derive(clap::Subcommand)]
@@ -94,6 +98,11 @@ impl LinkArgs {
     /// Whether the command changes mentions or links (and so the search index).
     pub fn writes(&self) -> bool {
         !matches!(self.command, Some(LinkCommand::Evaluate { .. }))
+    }
+
+    /// Whether the search index is to be left for later (`--no-index` on a linking run).
+    pub fn no_index(&self) -> bool {
+        self.command.is_none() && self.run.no_index
     }
 
     pub fn json(&self) -> bool {

@@ -367,7 +367,7 @@ fn run(cli: Cli) -> Result<u8> {
             let store = open_store_with_cache(&cli.data_dir, cli.cache_mb.or(Some(LINK_CACHE_MB)))?;
             let code = link::run(&store, &args)?;
             if args.writes() {
-                search::after_write(&store, &cli.data_dir, false, args.json())?;
+                search::after_write(&store, &cli.data_dir, args.no_index(), args.json())?;
             }
             Ok(code)
         }

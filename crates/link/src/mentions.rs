@@ -57,8 +57,27 @@ fn str_of<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
 
 /// The mentions in one compiled release: one per party with a name.
 pub fn from_compiled_release(ocid: &str, release: &Value) -> Vec<Mention> {
+    from_parties(ocid, release.get("parties"))
+}
+
+/// A compiled release as linking reads it: its parties, the rest skipped without building it
+/// (a compiled release is mostly tenders, awards and contracts, and building them all as JSON
+/// values cost more than the parties).
+#[derive(serde::Deserialize)]
+struct PartiesOnly {
+    #[serde(default)]
+    parties: Value,
+}
+
+/// [`from_compiled_release`] from the release's JSON text (`None`: it is not a JSON object).
+pub fn from_compiled_release_json(ocid: &str, json: &[u8]) -> Option<Vec<Mention>> {
+    let release: PartiesOnly = serde_json::from_slice(json).ok()?;
+    Some(from_parties(ocid, Some(&release.parties)))
+}
+
+fn from_parties(ocid: &str, parties: Option<&Value>) -> Vec<Mention> {
     let mut out = Vec::new();
-    let Some(parties) = release.get("parties").and_then(Value::as_array) else { return out };
+    let Some(parties) = parties.and_then(Value::as_array) else { return out };
     for party in parties {
         let Some(name) = str_of(party, "name") else { continue };
         let party_id = str_of(party, "id").unwrap_or(name);
@@ -194,10 +213,22 @@ pub fn from_donation(donation: &Donation) -> Mention {
 /// Every mention the store's data makes, handed to `sink` one at a time, in a fixed order
 /// (contracts by ocid, statements as received, donations by id, then the parties donated to).
 pub fn each_mention(store: &Store, sink: &mut dyn FnMut(Mention) -> Result<(), StoreError>) -> Result<(), StoreError> {
-    for entry in store.compiled() {
-        let (ocid, _, json) = entry?;
-        let Ok(release) = serde_json::from_slice::<Value>(&json) else { continue };
-        for mention in from_compiled_release(&ocid, &release) {
+    // Releases are read a batch at a time and their parties taken on every core.
+    const BATCH: usize = 1024;
+    let threads = crate::run::default_threads();
+    let mut batch: Vec<(String, Vec<u8>)> = Vec::with_capacity(BATCH);
+    let mut compiled = store.compiled();
+    loop {
+        batch.clear();
+        for entry in compiled.by_ref().take(BATCH) {
+            let (ocid, _, json) = entry?;
+            batch.push((ocid, json));
+        }
+        if batch.is_empty() {
+            break;
+        }
+        let found = crate::run::in_parallel(&batch, threads, |(ocid, json)| from_compiled_release_json(ocid, json));
+        for mention in found.into_iter().flatten().flatten() {
             sink(mention)?;
         }
     }

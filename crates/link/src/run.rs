@@ -65,56 +65,88 @@ const GATHER_CHUNK: usize = 4096;
 /// How many mentions are compared before their links are written, in one atomic write.
 pub const COMPARE_CHUNK: usize = 4096;
 
-/// A mention ready to store: with its content hash and blocking keys.
-type ToStore = (Mention, [u8; 16], Vec<String>);
-
-/// Mentions gathered for linking: those new or changed are stored a chunk at a time.
+/// Mentions gathered for linking: those new or changed are stored a chunk at a time. The work
+/// on each mention (its content hash, and the blocking keys of those new or changed) is done on
+/// every core, a chunk at a time; what is new is decided one mention after another, in the order
+/// given.
 pub struct Gathering<'s> {
     store: &'s Store,
-    chunk: Vec<ToStore>,
+    threads: usize,
+    /// Mentions given and not yet looked at.
+    incoming: Vec<Mention>,
+    /// New or changed mentions to store, with their content hashes.
+    chunk: Vec<(Mention, [u8; 16])>,
     /// Where each mention of the chunk is, by id: a mention given twice replaces itself.
     at: HashMap<String, usize>,
+    new_or_changed: u64,
 }
 
 impl<'s> Gathering<'s> {
     pub fn new(store: &'s Store) -> Gathering<'s> {
-        Gathering { store, chunk: Vec::new(), at: HashMap::new() }
+        Gathering::on_threads(store, default_threads())
     }
 
-    /// Takes one mention, to be stored if it is new or changed. Returns whether it was.
-    pub fn add(&mut self, mention: Mention) -> Result<bool, StoreError> {
-        let hash = content_hash(&mention);
-        if let Some(&i) = self.at.get(&mention.id) {
-            if self.chunk[i].1 == hash {
-                return Ok(false);
+    /// [`Gathering::new`] with the work on `threads` threads (what is stored is the same).
+    pub fn on_threads(store: &'s Store, threads: usize) -> Gathering<'s> {
+        Gathering { store, threads, incoming: Vec::new(), chunk: Vec::new(), at: HashMap::new(), new_or_changed: 0 }
+    }
+
+    /// Takes one mention, to be stored if it is new or changed.
+    pub fn add(&mut self, mention: Mention) -> Result<(), StoreError> {
+        self.incoming.push(mention);
+        if self.incoming.len() >= GATHER_CHUNK {
+            self.look()?;
+        }
+        Ok(())
+    }
+
+    /// How many of the mentions given so far were new or changed (a mention changed twice counts
+    /// twice); up to date after [`Gathering::finish`].
+    pub fn new_or_changed(&self) -> u64 {
+        self.new_or_changed
+    }
+
+    /// Stores what is held. Returns how many mentions given were new or changed.
+    pub fn finish(mut self) -> Result<u64, StoreError> {
+        self.look()?;
+        self.write()?;
+        Ok(self.new_or_changed)
+    }
+
+    /// Decides, for each mention given, whether it is new or changed.
+    fn look(&mut self) -> Result<(), StoreError> {
+        let incoming = std::mem::take(&mut self.incoming);
+        let hashes = in_parallel(&incoming, self.threads, content_hash);
+        for (mention, hash) in incoming.into_iter().zip(hashes) {
+            if let Some(&i) = self.at.get(&mention.id) {
+                if self.chunk[i].1 != hash {
+                    self.chunk[i] = (mention, hash);
+                    self.new_or_changed += 1;
+                }
+                continue;
             }
-            let blocks = Prepared::new(mention.clone()).blocks();
-            self.chunk[i] = (mention, hash, blocks);
-            return Ok(true);
+            if self.store.mention_hash(&mention.id)? == Some(hash) {
+                continue;
+            }
+            self.new_or_changed += 1;
+            self.at.insert(mention.id.clone(), self.chunk.len());
+            self.chunk.push((mention, hash));
+            if self.chunk.len() >= GATHER_CHUNK {
+                self.write()?;
+            }
         }
-        if self.store.mention_hash(&mention.id)? == Some(hash) {
-            return Ok(false);
-        }
-        let blocks = Prepared::new(mention.clone()).blocks();
-        self.at.insert(mention.id.clone(), self.chunk.len());
-        self.chunk.push((mention, hash, blocks));
-        if self.chunk.len() >= GATHER_CHUNK {
-            self.write()?;
-        }
-        Ok(true)
-    }
-
-    /// Stores what is held. Durable with the next [`Store::flush`].
-    pub fn finish(mut self) -> Result<(), StoreError> {
-        self.write()
+        Ok(())
     }
 
     fn write(&mut self) -> Result<(), StoreError> {
-        if !self.chunk.is_empty() {
-            self.store.put_mentions(&self.chunk)?;
-            self.chunk.clear();
-            self.at.clear();
+        if self.chunk.is_empty() {
+            return Ok(());
         }
+        let chunk = std::mem::take(&mut self.chunk);
+        let blocks = in_parallel(&chunk, self.threads, |(mention, _)| Prepared::new(mention.clone()).blocks());
+        let to_store: Vec<_> = chunk.into_iter().zip(blocks).map(|((m, hash), blocks)| (m, hash, blocks)).collect();
+        self.store.put_mentions(&to_store)?;
+        self.at.clear();
         Ok(())
     }
 }
@@ -126,15 +158,13 @@ pub fn run(store: &Store, config: &LinkConfig, progress: &mut dyn FnMut(Progress
     let mut gathering = Gathering::new(store);
     crate::mentions::each_mention(store, &mut |mention| {
         summary.mentions += 1;
-        if gathering.add(mention)? {
-            summary.new_or_changed += 1;
-        }
+        gathering.add(mention)?;
         if summary.mentions % 10_000 == 0 {
             progress(Progress::Gathering { mentions: summary.mentions });
         }
         Ok(())
     })?;
-    gathering.finish()?;
+    summary.new_or_changed = gathering.finish()?;
     store.flush()?;
     summary.gathering_seconds = started.elapsed().as_secs_f64();
     compare_pending(store, config, &mut summary, progress)?;
@@ -438,7 +468,7 @@ impl Comparing<'_> {
 
 /// Runs `work` on every item, on up to `threads` threads taking a few items at a time, and
 /// returns the results in the items' order.
-fn in_parallel<T: Sync, R: Send>(items: &[T], threads: usize, work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn in_parallel<T: Sync, R: Send>(items: &[T], threads: usize, work: impl Fn(&T) -> R + Sync) -> Vec<R> {
     if threads <= 1 || items.len() < 2 {
         return items.iter().map(work).collect();
     }

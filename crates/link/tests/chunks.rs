@@ -23,15 +23,14 @@ fn outcome(store: &Store, summary: &LinkSummary) -> (String, Vec<String>) {
     (serde_json::to_string(&summary).unwrap(), links)
 }
 
-fn gather(store: &Store, mentions: &[Mention], summary: &mut LinkSummary) {
-    let mut gathering = Gathering::new(store);
+/// Gathers on `threads` threads too: what is stored must not depend on them either.
+fn gather(store: &Store, mentions: &[Mention], summary: &mut LinkSummary, threads: usize) {
+    let mut gathering = Gathering::on_threads(store, threads);
     for m in mentions {
         summary.mentions += 1;
-        if gathering.add(m.clone()).unwrap() {
-            summary.new_or_changed += 1;
-        }
+        gathering.add(m.clone()).unwrap();
     }
-    gathering.finish().unwrap();
+    summary.new_or_changed += gathering.finish().unwrap();
 }
 
 /// Links the generated set, then changes some mentions (names shortened, identifiers dropped)
@@ -42,7 +41,7 @@ fn two_runs(chunk: usize, threads: usize) -> [(String, Vec<String>); 2] {
     let store = Store::open(dir.path()).unwrap();
     let mut mentions = generated();
     let mut first = LinkSummary::default();
-    gather(&store, &mentions, &mut first);
+    gather(&store, &mentions, &mut first, threads);
     compare_pending_on_threads(&store, &config, &mut first, &mut |_| {}, chunk, threads).unwrap();
     assert_eq!(store.pending_mention_count().unwrap(), 0);
     let first = outcome(&store, &first);
@@ -52,7 +51,7 @@ fn two_runs(chunk: usize, threads: usize) -> [(String, Vec<String>); 2] {
         m.identifiers.clear();
     }
     let mut second = LinkSummary::default();
-    gather(&store, &mentions, &mut second);
+    gather(&store, &mentions, &mut second, threads);
     assert!(second.new_or_changed > 100, "{second:?}");
     compare_pending_on_threads(&store, &config, &mut second, &mut |_| {}, chunk, threads).unwrap();
     assert_eq!(store.pending_mention_count().unwrap(), 0);
