@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use openreg_model::link::{Evidence, Judgement, Label, Link, Mention};
-use openreg_store::{LinkWrites, Store, StoreError};
+use openreg_store::{LinkWrites, Pending, Store, StoreError};
 use serde::Serialize;
 
 use crate::config::LinkConfig;
@@ -206,8 +206,8 @@ pub fn default_threads() -> usize {
 
 /// [`compare_pending_in_chunks`] on `threads` threads. A chunk is compared in two steps: first,
 /// on every thread, each mention's candidates are found and each pair is scored (reads only:
-/// blocks and mentions do not change while comparing); then, one mention after another in id
-/// order, what the pairs give is settled against the writes held so far (links made earlier,
+/// blocks and mentions do not change while comparing); then, one mention after another in the
+/// order they wait in (by name, then id: see `openreg_store::Pending`), what the pairs give is settled against the writes held so far (links made earlier,
 /// namesakes found earlier) and written. The links are the same whatever the threads.
 pub fn compare_pending_on_threads(
     store: &Store,
@@ -218,41 +218,53 @@ pub fn compare_pending_on_threads(
     threads: usize,
 ) -> Result<(), LinkError> {
     let total = store.pending_mention_count()?;
-    let mut comparing = Comparing { store, config, threads, prepared: HashMap::new(), too_common: HashMap::new() };
+    let mut comparing = Comparing {
+        store,
+        config,
+        threads,
+        prepared: HashMap::new(),
+        prepared_before: HashMap::new(),
+        too_common: HashMap::new(),
+    };
     let mut writes = store.link_writes()?;
     let mut pending = Vec::with_capacity(chunk);
     let mut done = 0;
-    let mut last: Option<String> = None;
+    let mut last: Option<Pending> = None;
     loop {
         // Read the markers a chunk at a time, on from the last chunk's (they are removed when the
         // chunk's links are written, and no marker is added while comparing).
         pending.clear();
-        for id in store.pending_mentions_after(last.as_deref()).take(chunk.max(1)) {
-            pending.push(id?);
+        for marker in store.pending_after(last.as_ref()).take(chunk.max(1)) {
+            pending.push(marker?);
         }
         last = pending.last().cloned();
+        let ids: Vec<String> = pending.iter().map(|p| p.id.clone()).collect();
         if pending.is_empty() {
             break;
         }
-        let found = comparing.find(&pending)?;
-        for (id, found) in pending.iter().zip(found) {
+        let found = comparing.find(&ids)?;
+        for (marker, found) in pending.iter().zip(found) {
             if let Some(found) = found {
-                comparing.settle(&mut writes, id, found, summary)?;
+                comparing.settle(&mut writes, &marker.id, found, summary)?;
             }
-            writes.mention_compared(id);
+            writes.mention_compared(marker);
             done += 1;
             if done % 1000 == 0 {
                 progress(Progress::Comparing { done, total });
             }
         }
         writes.commit()?;
-        if comparing.prepared.len() > 200_000 {
-            comparing.prepared.clear();
+        if comparing.prepared.len() > PREPARED_KEPT {
+            // The older generation goes; the newer is kept while it is still being met.
+            comparing.prepared_before = std::mem::take(&mut comparing.prepared);
         }
     }
     store.flush()?;
     Ok(())
 }
+
+/// How many prepared mentions a generation of the cache holds (see `Comparing::prepared`).
+const PREPARED_KEPT: usize = 200_000;
 
 /// How many members of an exact-name block a mention is compared with: enough to join it to the
 /// others (links are followed transitively), without linking every pair of a large group.
@@ -263,8 +275,12 @@ struct Comparing<'s> {
     store: &'s Store,
     config: &'s LinkConfig,
     threads: usize,
-    /// Mentions with their name work done, by id (`None`: no such mention); bounded.
+    /// Mentions with their name work done, by id (`None`: no such mention), in two generations
+    /// of at most [`PREPARED_KEPT`]: those met since the newer began, and those met in the one
+    /// before (moved to the newer when met again). Loading and preparing a candidate cost as much
+    /// as scoring it, and a common name is met again and again.
     prepared: HashMap<String, Option<Prepared>>,
+    prepared_before: HashMap<String, Option<Prepared>>,
     /// Blocking keys known to have more members than a limit, with the largest such limit: a
     /// common word is met by thousands of mentions, and reading its block to its limit each time
     /// cost more than all the scoring.
@@ -306,7 +322,18 @@ struct Pair {
 impl Comparing<'_> {
     /// Prepares the mentions of `ids` not yet prepared, on every thread.
     fn load<'i>(&mut self, ids: impl IntoIterator<Item = &'i String>) -> Result<(), StoreError> {
-        let mut missing: Vec<&String> = ids.into_iter().filter(|id| !self.prepared.contains_key(*id)).collect();
+        let mut missing: Vec<&String> = Vec::new();
+        for id in ids {
+            if self.prepared.contains_key(id) {
+                continue;
+            }
+            match self.prepared_before.remove(id) {
+                Some(prepared) => {
+                    self.prepared.insert(id.clone(), prepared);
+                }
+                None => missing.push(id),
+            }
+        }
         missing.sort();
         missing.dedup();
         let store = self.store;

@@ -13,7 +13,7 @@ mod search_support;
 mod sorted_runs;
 mod statement_order;
 pub use flags::FlagChanges;
-pub use links::LinkWrites;
+pub use links::{LinkWrites, Pending};
 pub mod time;
 
 use std::collections::{HashMap, HashSet};

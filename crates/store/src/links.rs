@@ -67,10 +67,13 @@ impl Store {
             push_index_key(writes, pair_key(MENTION_IDENTIFIER, identifier, mention.id.as_bytes()));
             back.push((MENTION_IDENTIFIER, identifier.as_str()));
         }
+        // In the same write: a crash before the mention is compared leaves it marked. Marked
+        // under its name, so that mentions are compared name by name (see `Pending`).
+        let order = pending_order(blocks.iter().map(String::as_str));
+        writes.push((pair_key(LINK_PENDING, order, mention.id.as_bytes()), Some(Vec::new())));
+        back.push((LINK_PENDING, order));
         // Which index keys this mention wrote, so a changed mention can take them back.
         writes.push((ocid_key(MENTION_KEYS, &mention.id), Some(encode_mention_keys(&back))));
-        // In the same write: a crash before the mention is compared leaves it marked.
-        writes.push((ocid_key(LINK_PENDING, &mention.id), Some(Vec::new())));
         Ok(())
     }
 
@@ -93,19 +96,24 @@ impl Store {
         Ok(())
     }
 
-    /// Mentions stored but not yet compared, in id order.
+    /// Mentions stored but not yet compared, in the order they are compared (see [`Pending`]).
     pub fn pending_mentions(&self) -> impl Iterator<Item = Result<String>> + '_ {
-        self.pending_mentions_after(None)
+        self.pending_after(None).map(|pending| pending.map(|p| p.id))
     }
 
-    /// [`Store::pending_mentions`] after the mention `after`: comparing goes on from the last
-    /// mention it compared, rather than past the markers it removed.
-    pub fn pending_mentions_after(&self, after: Option<&str>) -> impl Iterator<Item = Result<String>> + '_ {
+    /// Mentions stored but not yet compared, after `after` (comparing goes on from the last
+    /// mention it compared, rather than past the markers it removed).
+    pub fn pending_after(&self, after: Option<&Pending>) -> impl Iterator<Item = Result<Pending>> + '_ {
         let prefix = prefix(LINK_PENDING);
-        let after = after.map(|id| ocid_key(LINK_PENDING, id));
-        self.link_keys.iter_prefix_after(&prefix, after).map(move |entry| {
+        self.link_keys.iter_prefix_after(&prefix, after.map(|p| p.key.clone())).map(move |entry| {
             let (key, _) = entry?;
-            Ok(String::from_utf8_lossy(&key[prefix.len()..]).into_owned())
+            let rest = &key[prefix.len()..];
+            // Order, 0, id; markers written before they had an order are the id alone.
+            let id = match rest.iter().position(|&b| b == 0) {
+                Some(at) => &rest[at + 1..],
+                None => rest,
+            };
+            Ok(Pending { id: String::from_utf8_lossy(id).into_owned(), key })
         })
     }
 
@@ -123,9 +131,17 @@ impl Store {
     pub fn mark_all_mentions_pending(&self) -> Result<u64> {
         let mut n = 0;
         let mut writes = Vec::new();
-        for entry in self.link_keys.iter_prefix(&prefix(MENTION)) {
-            let (key, _) = entry?;
-            writes.push((ocid_key(LINK_PENDING, &String::from_utf8_lossy(&key[2..])), Some(Vec::new())));
+        // Each mention's keys say under which name it is marked.
+        for entry in self.link_keys.iter_prefix(&prefix(MENTION_KEYS)) {
+            let (key, value) = entry?;
+            let id = String::from_utf8_lossy(&key[2..]).into_owned();
+            let keys = decode_mention_keys(&id, &value)?;
+            let exact = prefix(BLOCK);
+            let order = pending_order(keys.iter().filter_map(|k| {
+                let block = k.strip_prefix(exact.as_slice())?;
+                std::str::from_utf8(&block[..block.len().saturating_sub(id.len() + 1)]).ok()
+            }));
+            writes.push((pair_key(LINK_PENDING, order, id.as_bytes()), Some(Vec::new())));
             n += 1;
             if writes.len() >= 100_000 {
                 self.commit_link_keys(std::mem::take(&mut writes), sled::Batch::default())?;
@@ -311,6 +327,22 @@ impl Store {
     }
 }
 
+/// A mention waiting to be compared. Mentions are compared in the order of their whole name's
+/// blocking key (its skeleton), then of their ids: mentions of one name, and of names written
+/// alike, come one after another, and so do their candidates, which are then met while still
+/// prepared in memory (in id order, the candidates of a world of millions were all over it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub id: String,
+    /// The marker's key: the order, then the id.
+    key: Vec<u8>,
+}
+
+/// The order a mention is compared in: its first whole-name blocking key (`=`), or nothing.
+fn pending_order<'b>(blocks: impl Iterator<Item = &'b str>) -> &'b str {
+    blocks.filter(|b| b.starts_with('=')).min().unwrap_or("")
+}
+
 /// The prefixes of linking's keys, which live in the link runs (stores written before them kept
 /// them in sled).
 pub(crate) const SLED_LINK_KINDS: [u8; 7] =
@@ -492,7 +524,8 @@ pub struct LinkWrites<'s> {
     /// The namesakes stored when this began (and those committed since): comparing asks about
     /// every candidate, and a read of the store each time cost more than the rest of the check.
     stored_namesakes: HashSet<String>,
-    compared: Vec<String>,
+    /// The markers of the mentions compared.
+    compared: Vec<Vec<u8>>,
 }
 
 impl Store {
@@ -600,8 +633,8 @@ impl LinkWrites<'_> {
     }
 
     /// Marks a mention as compared; its marker goes in the same batch as its links.
-    pub fn mention_compared(&mut self, id: &str) {
-        self.compared.push(id.to_string());
+    pub fn mention_compared(&mut self, pending: &Pending) {
+        self.compared.push(pending.key.clone());
     }
 
     /// Writes everything held in one atomic batch, and starts holding anew. Durable at once.
@@ -610,8 +643,8 @@ impl LinkWrites<'_> {
         for id in &self.namesakes {
             writes.push((ocid_key(NAMESAKES, id), Some(Vec::new())));
         }
-        for id in self.compared.drain(..) {
-            writes.push((ocid_key(LINK_PENDING, &id), None));
+        for key in self.compared.drain(..) {
+            writes.push((key, None));
         }
         self.store.commit_link_keys(writes, sled::Batch::default())?;
         self.stored_namesakes.extend(std::mem::take(&mut self.namesakes));

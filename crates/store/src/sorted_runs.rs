@@ -289,9 +289,9 @@ impl SortedRuns {
             }
             state.runs.clone()
         };
-        let bloom_key = (self.limits.bloom_key)(key);
+        let hash = KeyHash::of((self.limits.bloom_key)(key));
         for run in runs.iter().rev() {
-            if let Some(value) = run.get(key, bloom_key)? {
+            if let Some(value) = run.get(key, hash)? {
                 return Ok(value);
             }
         }
@@ -366,8 +366,9 @@ impl SortedRuns {
         let in_table = table.range::<[u8], _>((from, Bound::Unbounded)).take_while(|(k, _)| k.starts_with(prefix));
         let mut sources: Vec<Source<'_>> =
             vec![Source::new(Box::new(in_table.map(|(k, v)| Ok((k.clone(), v.clone())))))];
+        let group_hash = group.then(|| KeyHash::of(prefix));
         for run in runs.iter().rev() {
-            if group && !run.bloom.may_contain(prefix) {
+            if group_hash.is_some_and(|hash| !run.bloom.may_contain(hash)) {
                 continue;
             }
             sources.push(Source::new(Box::new(RunScan::new(run, prefix, from))));
@@ -585,8 +586,8 @@ impl Run {
     }
 
     /// The entry under `key` (`Some(None)`: a tombstone), if this run has one.
-    fn get(&self, key: &[u8], bloom_key: &[u8]) -> io::Result<Option<Option<Vec<u8>>>> {
-        if !self.bloom.may_contain(bloom_key) {
+    fn get(&self, key: &[u8], hash: KeyHash) -> io::Result<Option<Option<Vec<u8>>>> {
+        if !self.bloom.may_contain(hash) {
             return Ok(None);
         }
         let i = self.blocks.partition_point(|(first, _, _)| first.as_ref() <= key);
@@ -808,25 +809,36 @@ impl Bloom {
         self.bits.clone()
     }
 
-    /// The bit positions of a key: double hashing from one 128-bit hash.
-    fn positions(&self, key: &[u8]) -> impl Iterator<Item = usize> {
-        let hash = blake3::hash(key);
-        let bytes = hash.as_bytes();
-        let a = u64::from_le_bytes(bytes[0..8].try_into().expect("8 bytes"));
-        let b = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes")) | 1;
+    /// The bit positions of a key's hash: double hashing from one 128-bit hash.
+    fn positions(&self, hash: KeyHash) -> impl Iterator<Item = usize> {
         let n = self.bits.len() as u64 * 8;
-        (0..BLOOM_HASHES as u64).map(move |i| (a.wrapping_add(i.wrapping_mul(b)) % n) as usize)
+        (0..BLOOM_HASHES as u64).map(move |i| (hash.0.wrapping_add(i.wrapping_mul(hash.1)) % n) as usize)
     }
 
     fn insert(&mut self, key: &[u8]) {
-        let positions: Vec<usize> = self.positions(key).collect();
+        let positions: Vec<usize> = self.positions(KeyHash::of(key)).collect();
         for p in positions {
             self.bits[p / 8] |= 1 << (p % 8);
         }
     }
 
-    fn may_contain(&self, key: &[u8]) -> bool {
-        self.positions(key).all(|p| self.bits[p / 8] & (1 << (p % 8)) != 0)
+    fn may_contain(&self, hash: KeyHash) -> bool {
+        self.positions(hash).all(|p| self.bits[p / 8] & (1 << (p % 8)) != 0)
+    }
+}
+
+/// A key's hash for the Bloom filters, computed once per lookup whatever the number of runs
+/// asked (hashing it again for each run cost a twentieth of linking).
+#[derive(Debug, Clone, Copy)]
+struct KeyHash(u64, u64);
+
+impl KeyHash {
+    fn of(key: &[u8]) -> KeyHash {
+        let hash = blake3::hash(key);
+        let bytes = hash.as_bytes();
+        let a = u64::from_le_bytes(bytes[0..8].try_into().expect("8 bytes"));
+        let b = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes")) | 1;
+        KeyHash(a, b)
     }
 }
 
@@ -1010,8 +1022,8 @@ mod tests {
         for i in 0..1000u32 {
             bloom.insert(&i.to_le_bytes());
         }
-        assert!((0..1000u32).all(|i| bloom.may_contain(&i.to_le_bytes())));
-        let false_positives = (1000..11000u32).filter(|i| bloom.may_contain(&i.to_le_bytes())).count();
+        assert!((0..1000u32).all(|i| bloom.may_contain(KeyHash::of(&i.to_le_bytes()))));
+        let false_positives = (1000..11000u32).filter(|i| bloom.may_contain(KeyHash::of(&i.to_le_bytes()))).count();
         assert!(false_positives < 300, "about 1% expected at 10 bits a key: {false_positives} in 10,000");
     }
 }

@@ -2,7 +2,7 @@
 //! stays pending until the batch with its links is written.
 
 use openreg_model::link::{Label, Link, Mention, MentionKind};
-use openreg_store::Store;
+use openreg_store::{Pending, Store};
 
 fn mention(id: &str, name: &str) -> Mention {
     Mention {
@@ -37,6 +37,11 @@ fn stored(dir: &std::path::Path) -> Store {
     store
 }
 
+/// A mention's pending marker.
+fn marker(store: &Store, id: &str) -> Pending {
+    store.pending_after(None).map(Result::unwrap).find(|p| p.id == id).expect("pending")
+}
+
 #[test]
 fn reads_see_held_writes_and_markers_go_with_the_links() {
     let dir = tempfile::tempdir().unwrap();
@@ -46,7 +51,7 @@ fn reads_see_held_writes_and_markers_go_with_the_links() {
 
     let mut writes = store.link_writes().unwrap();
     writes.replace_links("a", &[link("a", "b", 0.9), link("a", "c", 0.8)]).unwrap();
-    writes.mention_compared("a");
+    writes.mention_compared(&marker(&store, "a"));
     writes.set_namesakes("c").unwrap();
     // Held, not stored: the other end sees the link, the store does not yet.
     assert_eq!(others(&writes.links_of("b").unwrap(), "b"), ["a"]);
@@ -57,7 +62,7 @@ fn reads_see_held_writes_and_markers_go_with_the_links() {
     assert!(!store.has_namesakes("c").unwrap());
     // `b` drops its link to `a`: both ends lose it, in the held view.
     writes.replace_links("b", &[]).unwrap();
-    writes.mention_compared("b");
+    writes.mention_compared(&marker(&store, "b"));
     assert_eq!(others(&writes.links_of("a").unwrap(), "a"), ["c"]);
     assert_eq!(writes.linked("a").unwrap(), ["c"]);
     assert!(writes.links_of("b").unwrap().is_empty());
@@ -70,9 +75,9 @@ fn reads_see_held_writes_and_markers_go_with_the_links() {
 
     let mut writes = store.link_writes().unwrap();
     writes.replace_links("a", &[link("a", "b", 0.9), link("a", "c", 0.8)]).unwrap();
-    writes.mention_compared("a");
+    writes.mention_compared(&marker(&store, "a"));
     writes.replace_links("b", &[]).unwrap();
-    writes.mention_compared("b");
+    writes.mention_compared(&marker(&store, "b"));
     writes.set_namesakes("c").unwrap();
     writes.commit().unwrap();
     assert_eq!(store.pending_mentions().map(Result::unwrap).collect::<Vec<_>>(), ["c"]);
@@ -117,4 +122,35 @@ fn a_stored_again_mention_takes_back_its_old_index_keys() {
     assert!(store.mentions_with_identifier("GEO-TAXID-01008054321").unwrap().is_empty());
     assert!(store.block("~chavchavadze", 10).unwrap().is_empty());
     assert_eq!(store.block("~beridze", 10).unwrap(), ["a", "b", "c"]);
+}
+
+#[test]
+fn mentions_are_compared_name_by_name_and_once_however_often_they_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let put = |id: &str, name: &str, hash: u8| {
+        let blocks = vec![format!("={name}"), format!("~{name}")];
+        store.put_mentions(&[(mention(id, name), [hash; 16], blocks)]).unwrap();
+    };
+    put("a", "zhvania", 1);
+    put("b", "beridze", 1);
+    put("c", "zhvania", 1);
+    put("d", "beridze", 1);
+    // Named again before it was compared: one marker, under its new name.
+    put("c", "abashidze", 2);
+    let pending = || store.pending_mentions().map(Result::unwrap).collect::<Vec<_>>();
+    assert_eq!(pending(), ["c", "b", "d", "a"]);
+    assert_eq!(store.pending_mention_count().unwrap(), 4);
+    // Going on from a marker skips those before it, whatever was removed meanwhile.
+    let mut writes = store.link_writes().unwrap();
+    writes.mention_compared(&marker(&store, "c"));
+    writes.mention_compared(&marker(&store, "b"));
+    writes.commit().unwrap();
+    let after_c = marker(&store, "d");
+    assert_eq!(pending(), ["d", "a"]);
+    let after: Vec<String> = store.pending_after(Some(&after_c)).map(|p| p.unwrap().id).collect();
+    assert_eq!(after, ["a"]);
+    // Marking every mention again uses the same order.
+    assert_eq!(store.mark_all_mentions_pending().unwrap(), 4);
+    assert_eq!(pending(), ["c", "b", "d", "a"]);
 }
