@@ -155,13 +155,10 @@ pub fn reindex(store: &Store, index: &mut SearchIndex, progress: &mut dyn FnMut(
 /// not the same) or by a confirmed link, as one document. Documents that held a changed mention
 /// are taken apart, and their other mentions placed again (a link undone splits an entity).
 fn entities(store: &Store, index: &mut SearchIndex, mentions: &[String], covered: &mut HashSet<String>) -> Result<()> {
-    let mut affected: Vec<String> = Vec::new();
-    for mention in mentions {
-        affected.push(mention.clone());
-        affected.extend(index.members_with(mention)?);
-        index.delete_member(mention)?;
-    }
-    for start in affected {
+    // A mention covered already was placed, as it is now, in a document built during this
+    // catch-up: deleting its document again would lose that document's other mentions.
+    let mut affected: VecDeque<String> = mentions.iter().filter(|m| !covered.contains(*m)).cloned().collect();
+    while let Some(start) = affected.pop_front() {
         if !covered.insert(start.clone()) {
             continue;
         }
@@ -169,6 +166,9 @@ fn entities(store: &Store, index: &mut SearchIndex, mentions: &[String], covered
         let mut queue = VecDeque::from([start]);
         let mut identifiers_seen: HashSet<String> = HashSet::new();
         while let Some(id) = queue.pop_front() {
+            // The documents that held this mention go; their other mentions are placed again,
+            // wherever they belong now.
+            affected.extend(index.members_with(&id)?);
             index.delete_member(&id)?;
             let Some((mention, _)) = store.mention(&id)? else { continue };
             builder.add(&mention);
