@@ -23,9 +23,11 @@ const BATCH: usize = 2_000;
 /// What the index holds uncommitted grows by about 5 KB a document: committing every 50,000 took
 /// a 50,000-contract catch-up to 415 MB peak RSS, every 10,000 to 183 MB, at the same speed.
 const COMMIT_EVERY: u64 = 10_000;
-/// Mentions remembered as placed in an organisation or person document during one catch-up (about
-/// 20 MB at most; past it the memory is cleared, and a later batch may rebuild an entity again).
-const COVERED_MAX: usize = 200_000;
+/// Mentions remembered as placed in an organisation or person document during one catch-up (16
+/// bytes each, about 70 MB at most; past it the memory is cleared, and a later batch may rebuild an
+/// entity again). A world of 1M parties, 1M persons and 500k donations has 3.3M mentions: clearing
+/// turns on a lookup and a delete per mention for the rest of the catch-up.
+const COVERED_MAX: usize = 4_000_000;
 
 /// What a catch-up did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -148,10 +150,32 @@ pub fn reindex(store: &Store, index: &mut SearchIndex, progress: &mut dyn FnMut(
     Ok(summary)
 }
 
+/// Mentions placed in a document built during this catch-up, as they are now: a set of 128-bit
+/// hashes of their ids rather than the ids, which take five times the memory. Two of a world's
+/// millions of ids share a hash with a chance of about 1e-26.
+#[derive(Default)]
+struct Covered(HashSet<u128>);
+
+impl Covered {
+    fn key(id: &str) -> u128 {
+        let hash = blake3::hash(id.as_bytes());
+        u128::from_le_bytes(hash.as_bytes()[..16].try_into().expect("16 bytes"))
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.0.contains(&Covered::key(id))
+    }
+
+    /// Whether `id` was not covered yet.
+    fn insert(&mut self, id: &str) -> bool {
+        self.0.insert(Covered::key(id))
+    }
+}
+
 /// Where the organisation and person documents of one catch-up stand.
 struct Placing {
     /// Mentions placed in a document built during this catch-up, as they are now.
-    covered: HashSet<String>,
+    covered: Covered,
     /// Whether a mention not covered may sit in a document in the index: true when the index held
     /// organisations or persons when the catch-up began, or once `covered` has been forgotten.
     /// Until then (a first link, a rebuild) there is nothing to look up or delete per mention.
@@ -163,13 +187,13 @@ struct Placing {
 impl Placing {
     fn new(index: &SearchIndex) -> Result<Placing> {
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        Ok(Placing { covered: HashSet::new(), old_documents: index.has_entities()?, threads })
+        Ok(Placing { covered: Covered::default(), old_documents: index.has_entities()?, threads })
     }
 
     /// Forgets `covered` when it grows past [`COVERED_MAX`].
     fn bound_memory(&mut self) {
-        if self.covered.len() > COVERED_MAX {
-            self.covered.clear();
+        if self.covered.0.len() > COVERED_MAX {
+            self.covered.0.clear();
             self.old_documents = true;
         }
     }
@@ -205,13 +229,13 @@ struct ReadAhead {
 impl ReadAhead {
     /// Reads `starts` and everything reachable from them through identifiers and confirmed links,
     /// except covered mentions (which a rebuild never reaches again).
-    fn read(store: &Store, starts: &[String], covered: &HashSet<String>, threads: usize) -> Result<ReadAhead> {
+    fn read(store: &Store, starts: &[String], covered: &Covered, threads: usize) -> Result<ReadAhead> {
         let mut ahead = ReadAhead::default();
         // Every mention asked for, so that none is read twice.
         let mut asked: HashSet<String> = HashSet::new();
         let mut asked_identifiers: HashSet<String> = HashSet::new();
         let mut frontier: Vec<String> =
-            starts.iter().filter(|id| !covered.contains(*id) && asked.insert(id.to_string())).cloned().collect();
+            starts.iter().filter(|id| !covered.contains(id) && asked.insert(id.to_string())).cloned().collect();
         while !frontier.is_empty() {
             let nodes = parallel_map(&frontier, threads, |id| read_node(store, id))?;
             let mut identifiers: Vec<String> = Vec::new();
@@ -273,9 +297,9 @@ fn entities(store: &Store, index: &mut SearchIndex, mentions: &[String], placing
     let mut components: Vec<Vec<Mention>> = Vec::new();
     // A mention covered already was placed, as it is now, in a document built during this
     // catch-up: deleting its document again would lose that document's other mentions.
-    let mut affected: VecDeque<String> = mentions.iter().filter(|m| !covered.contains(*m)).cloned().collect();
+    let mut affected: VecDeque<String> = mentions.iter().filter(|m| !covered.contains(m)).cloned().collect();
     while let Some(start) = affected.pop_front() {
-        if !covered.insert(start.clone()) {
+        if !covered.insert(&start) {
             continue;
         }
         let mut component = Vec::new();
@@ -305,12 +329,12 @@ fn entities(store: &Store, index: &mut SearchIndex, mentions: &[String], placing
                     if covered.contains(other) || store.judgement(&id, other)?.is_some_and(|j| !j.same) {
                         continue;
                     }
-                    covered.insert(other.clone());
+                    covered.insert(other);
                     queue.push_back(other.clone());
                 }
             }
             for other in node.confirmed {
-                if covered.insert(other.clone()) {
+                if covered.insert(&other) {
                     queue.push_back(other);
                 }
             }
