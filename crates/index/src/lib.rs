@@ -247,6 +247,13 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Adds a document already made into a tantivy document (built on another thread), known to
+    /// be new.
+    pub fn add_prepared(&mut self, doc: TantivyDocument) -> Result<()> {
+        self.writer()?.add_document(doc)?;
+        Ok(())
+    }
+
     pub fn delete(&mut self, id: &str) -> Result<()> {
         let term = Term::from_field_text(self.fields.id, id);
         self.writer()?.delete_term(term);
@@ -333,6 +340,21 @@ impl SearchIndex {
                 .sum()
         }
         walk(&self.dir)
+    }
+
+    /// Whether any organisation or person document is searchable (as last committed).
+    pub fn has_entities(&self) -> Result<bool> {
+        let searcher = self.reader.searcher();
+        for kind in [DocKind::Organization, DocKind::Person] {
+            let query = tantivy::query::TermQuery::new(
+                Term::from_field_text(self.fields.kind, kind.as_str()),
+                tantivy::schema::IndexRecordOption::Basic,
+            );
+            if searcher.search(&query, &tantivy::collector::Count)? > 0 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The mentions merged into the documents that merge `mention` (as last committed).

@@ -5,11 +5,11 @@
 //! and the next catch-up — at the end of every ingest and link run, and at the start of every
 //! search — does the work again. Re-indexing a document replaces it, so doing it twice is harmless.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::time::Instant;
 
-use openreg_model::link::Label;
+use openreg_model::link::{Label, Mention};
 use openreg_store::Store;
 use serde::Serialize;
 use serde_json::Value;
@@ -23,9 +23,11 @@ const BATCH: usize = 2_000;
 /// What the index holds uncommitted grows by about 5 KB a document: committing every 50,000 took
 /// a 50,000-contract catch-up to 415 MB peak RSS, every 10,000 to 183 MB, at the same speed.
 const COMMIT_EVERY: u64 = 10_000;
-/// Mentions remembered as placed in an organisation or person document during one catch-up (about
-/// 20 MB at most; past it the memory is cleared, and a later batch may rebuild an entity again).
-const COVERED_MAX: usize = 200_000;
+/// Mentions remembered as placed in an organisation or person document during one catch-up (16
+/// bytes each, about 70 MB at most; past it the memory is cleared, and a later batch may rebuild an
+/// entity again). A world of 1M parties, 1M persons and 500k donations has 3.3M mentions: clearing
+/// turns on a lookup and a delete per mention for the rest of the catch-up.
+const COVERED_MAX: usize = 4_000_000;
 
 /// What a catch-up did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -73,7 +75,7 @@ pub fn catch_up(store: &Store, index: &mut SearchIndex, progress: &mut dyn FnMut
     let mut after: Option<String> = None;
     let mut done: Vec<String> = Vec::new();
     let mut since_commit = 0u64;
-    let mut covered: HashSet<String> = HashSet::new();
+    let mut placing = Placing::new(index)?;
     let commit = |index: &mut SearchIndex, done: &mut Vec<String>| -> Result<()> {
         failpoint();
         index.commit(done.len() as u64)?;
@@ -117,10 +119,8 @@ pub fn catch_up(store: &Store, index: &mut SearchIndex, progress: &mut dyn FnMut
             done.push(id);
             since_commit += 1;
         }
-        entities(store, index, &mentions, &mut covered)?;
-        if covered.len() > COVERED_MAX {
-            covered.clear();
-        }
+        entities(store, index, &mentions, &mut placing)?;
+        placing.bound_memory();
         // `done` holds every id since the last commit; count only this round's.
         summary.applied += (done.len() - before) as u64;
         if since_commit >= COMMIT_EVERY {
@@ -150,54 +150,212 @@ pub fn reindex(store: &Store, index: &mut SearchIndex, progress: &mut dyn FnMut(
     Ok(summary)
 }
 
+/// Mentions placed in a document built during this catch-up, as they are now: a set of 128-bit
+/// hashes of their ids rather than the ids, which take five times the memory. Two of a world's
+/// millions of ids share a hash with a chance of about 1e-26.
+#[derive(Default)]
+struct Covered(HashSet<u128>);
+
+impl Covered {
+    fn key(id: &str) -> u128 {
+        let hash = blake3::hash(id.as_bytes());
+        u128::from_le_bytes(hash.as_bytes()[..16].try_into().expect("16 bytes"))
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.0.contains(&Covered::key(id))
+    }
+
+    /// Whether `id` was not covered yet.
+    fn insert(&mut self, id: &str) -> bool {
+        self.0.insert(Covered::key(id))
+    }
+}
+
+/// Where the organisation and person documents of one catch-up stand.
+struct Placing {
+    /// Mentions placed in a document built during this catch-up, as they are now.
+    covered: Covered,
+    /// Whether a mention not covered may sit in a document in the index: true when the index held
+    /// organisations or persons when the catch-up began, or once `covered` has been forgotten.
+    /// Until then (a first link, a rebuild) there is nothing to look up or delete per mention.
+    old_documents: bool,
+    /// Threads that read the store and build documents.
+    threads: usize,
+}
+
+impl Placing {
+    fn new(index: &SearchIndex) -> Result<Placing> {
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        Ok(Placing { covered: Covered::default(), old_documents: index.has_entities()?, threads })
+    }
+
+    /// Forgets `covered` when it grows past [`COVERED_MAX`].
+    fn bound_memory(&mut self) {
+        if self.covered.0.len() > COVERED_MAX {
+            self.covered.0.clear();
+            self.old_documents = true;
+        }
+    }
+}
+
+/// What the store says about a mention that a rebuild may reach.
+struct Node {
+    mention: Option<Mention>,
+    /// Mentions joined to it by a confirmed link.
+    confirmed: Vec<String>,
+}
+
+fn read_node(store: &Store, id: &str) -> Result<Node> {
+    let Some((mention, _)) = store.mention(id)? else { return Ok(Node { mention: None, confirmed: Vec::new() }) };
+    let mut confirmed = Vec::new();
+    for link in store.links_of(id)? {
+        if link.label == Label::Confirmed {
+            confirmed.push(if link.a == id { link.b } else { link.a });
+        }
+    }
+    Ok(Node { mention: Some(mention), confirmed })
+}
+
+/// The store's answers for a round of rebuilds, read on every core before the rebuilds (which must
+/// run in order, one at a time) need them: reading is most of a rebuild's cost.
+#[derive(Default)]
+struct ReadAhead {
+    nodes: HashMap<String, Node>,
+    /// Identifier → the mentions carrying it.
+    groups: HashMap<String, Vec<String>>,
+}
+
+impl ReadAhead {
+    /// Reads `starts` and everything reachable from them through identifiers and confirmed links,
+    /// except covered mentions (which a rebuild never reaches again).
+    fn read(store: &Store, starts: &[String], covered: &Covered, threads: usize) -> Result<ReadAhead> {
+        let mut ahead = ReadAhead::default();
+        // Every mention asked for, so that none is read twice.
+        let mut asked: HashSet<String> = HashSet::new();
+        let mut asked_identifiers: HashSet<String> = HashSet::new();
+        let mut frontier: Vec<String> =
+            starts.iter().filter(|id| !covered.contains(id) && asked.insert(id.to_string())).cloned().collect();
+        while !frontier.is_empty() {
+            let nodes = parallel_map(&frontier, threads, |id| read_node(store, id))?;
+            let mut identifiers: Vec<String> = Vec::new();
+            let mut confirmed: Vec<String> = Vec::new();
+            for (id, node) in frontier.drain(..).zip(nodes) {
+                for identifier in node.mention.iter().flat_map(|m| &m.identifiers) {
+                    if asked_identifiers.insert(identifier.clone()) {
+                        identifiers.push(identifier.clone());
+                    }
+                }
+                confirmed.extend(node.confirmed.iter().cloned());
+                ahead.nodes.insert(id, node);
+            }
+            let groups = parallel_map(&identifiers, threads, |i| Ok(store.mentions_with_identifier(i)?))?;
+            for other in groups.iter().flatten().chain(&confirmed) {
+                if !covered.contains(other) && asked.insert(other.clone()) {
+                    frontier.push(other.clone());
+                }
+            }
+            ahead.groups.extend(identifiers.into_iter().zip(groups));
+        }
+        Ok(ahead)
+    }
+}
+
+/// `f` over `items`, in order, on up to `threads` threads.
+fn parallel_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> Result<R> + Sync) -> Result<Vec<R>> {
+    // Below this a thread costs more than it saves.
+    const MIN_PER_THREAD: usize = 32;
+    let threads = threads.min(items.len() / MIN_PER_THREAD).max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let f = &f;
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Result<Vec<R>>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for worker in workers {
+            out.extend(worker.join().expect("a catch-up thread panicked")?);
+        }
+        Ok(out)
+    })
+}
+
 /// Rebuilds the organisation and person documents that the changed `mentions` belong to: each
 /// mention with everything joined to it by a shared identifier (unless a person said the two are
 /// not the same) or by a confirmed link, as one document. Documents that held a changed mention
 /// are taken apart, and their other mentions placed again (a link undone splits an entity).
-fn entities(store: &Store, index: &mut SearchIndex, mentions: &[String], covered: &mut HashSet<String>) -> Result<()> {
-    let mut affected: Vec<String> = Vec::new();
-    for mention in mentions {
-        affected.push(mention.clone());
-        affected.extend(index.members_with(mention)?);
-        index.delete_member(mention)?;
-    }
-    for start in affected {
-        if !covered.insert(start.clone()) {
+fn entities(store: &Store, index: &mut SearchIndex, mentions: &[String], placing: &mut Placing) -> Result<()> {
+    let mut ahead = ReadAhead::read(store, mentions, &placing.covered, placing.threads)?;
+    let covered = &mut placing.covered;
+    // Deletes go to the writer before this round's documents: a mention is reached once a round,
+    // so no delete of this round is meant for a document of this round.
+    let mut deletes: Vec<String> = Vec::new();
+    let mut components: Vec<Vec<Mention>> = Vec::new();
+    // A mention covered already was placed, as it is now, in a document built during this
+    // catch-up: deleting its document again would lose that document's other mentions.
+    let mut affected: VecDeque<String> = mentions.iter().filter(|m| !covered.contains(m)).cloned().collect();
+    while let Some(start) = affected.pop_front() {
+        if !covered.insert(&start) {
             continue;
         }
-        let mut builder = EntityBuilder::default();
+        let mut component = Vec::new();
         let mut queue = VecDeque::from([start]);
         let mut identifiers_seen: HashSet<String> = HashSet::new();
         while let Some(id) = queue.pop_front() {
-            index.delete_member(&id)?;
-            let Some((mention, _)) = store.mention(&id)? else { continue };
-            builder.add(&mention);
+            if placing.old_documents {
+                // The documents that held this mention go; their other mentions are placed again,
+                // wherever they belong now.
+                affected.extend(index.members_with(&id)?);
+                deletes.push(id.clone());
+            }
+            let node = match ahead.nodes.remove(&id) {
+                Some(node) => node,
+                None => read_node(store, &id)?,
+            };
+            let Some(mention) = node.mention else { continue };
             for identifier in &mention.identifiers {
                 // Each identifier's group is read once, however many of its members are reached.
                 if !identifiers_seen.insert(identifier.clone()) {
                     continue;
                 }
-                for other in store.mentions_with_identifier(identifier)? {
-                    if covered.contains(&other) || store.judgement(&id, &other)?.is_some_and(|j| !j.same) {
+                if !ahead.groups.contains_key(identifier) {
+                    ahead.groups.insert(identifier.clone(), store.mentions_with_identifier(identifier)?);
+                }
+                for other in &ahead.groups[identifier] {
+                    if covered.contains(other) || store.judgement(&id, other)?.is_some_and(|j| !j.same) {
                         continue;
                     }
-                    covered.insert(other.clone());
+                    covered.insert(other);
+                    queue.push_back(other.clone());
+                }
+            }
+            for other in node.confirmed {
+                if covered.insert(&other) {
                     queue.push_back(other);
                 }
             }
-            for link in store.links_of(&id)? {
-                if link.label != Label::Confirmed {
-                    continue;
-                }
-                let other = if link.a == id { link.b } else { link.a };
-                if covered.insert(other.clone()) {
-                    queue.push_back(other);
-                }
-            }
+            component.push(mention);
         }
-        if let Some(doc) = builder.build() {
-            index.add_new(&doc)?;
+        components.push(component);
+    }
+    for id in &deletes {
+        index.delete_member(id)?;
+    }
+    // Building a document (names folded, transliterated, fingerprinted) is pure work: on every core.
+    let fields = *index.fields();
+    let docs = parallel_map(&components, placing.threads, |component| {
+        let mut builder = EntityBuilder::default();
+        for mention in component {
+            builder.add(mention);
         }
+        Ok(builder.build().map(|doc| doc.to_tantivy(&fields)))
+    })?;
+    for doc in docs.into_iter().flatten() {
+        index.add_prepared(doc)?;
     }
     Ok(())
 }
