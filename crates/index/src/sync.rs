@@ -208,12 +208,7 @@ struct Node {
 
 fn read_node(store: &Store, id: &str) -> Result<Node> {
     let Some((mention, _)) = store.mention(id)? else { return Ok(Node { mention: None, confirmed: Vec::new() }) };
-    let mut confirmed = Vec::new();
-    for link in store.links_of(id)? {
-        if link.label == Label::Confirmed {
-            confirmed.push(if link.a == id { link.b } else { link.a });
-        }
-    }
+    let confirmed = store.linked_as(id, Label::Confirmed)?;
     Ok(Node { mention: Some(mention), confirmed })
 }
 

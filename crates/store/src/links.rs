@@ -232,6 +232,25 @@ impl Store {
         Ok(out)
     }
 
+    /// The mentions a mention is linked to with `label`, in id order, read from the label each
+    /// end keeps (neither the evidence nor the other end is read): what the search index asks of
+    /// every mention.
+    pub fn linked_as(&self, id: &str, label: Label) -> Result<Vec<String>> {
+        let group = pair_prefix(LINK, id);
+        let mut out = Vec::new();
+        for (key, value) in self.link_keys.scan_group(&group, usize::MAX)? {
+            let stored = match value.as_slice() {
+                [2 | REFERENCE, label, ..] => label_from_byte(*label),
+                // Written as JSON by an older openreg.
+                _ => Some(decode_link(id, &value)?.label),
+            };
+            if stored.ok_or_else(|| StoreError::Corrupt(format!("link of {id}")))? == label {
+                out.push(String::from_utf8_lossy(&key[group.len()..]).into_owned());
+            }
+        }
+        Ok(out)
+    }
+
     /// Every link once, in key order.
     pub fn links(&self) -> impl Iterator<Item = Result<Link>> + '_ {
         self.link_keys.iter_prefix(&prefix(LINK)).filter_map(|entry| {
@@ -379,6 +398,15 @@ fn count(entries: impl Iterator<Item = std::io::Result<(Vec<u8>, Vec<u8>)>>) -> 
 /// links took half of a linked store.
 const REFERENCE: u8 = 3;
 
+fn label_from_byte(byte: u8) -> Option<Label> {
+    match byte {
+        0 => Some(Label::Confirmed),
+        1 => Some(Label::Probable),
+        2 => Some(Label::Possible),
+        _ => None,
+    }
+}
+
 fn label_byte(label: Label) -> u8 {
     match label {
         Label::Confirmed => 0,
@@ -468,12 +496,7 @@ fn decode_link(id: &str, value: &[u8]) -> Result<Link> {
         _ => return Err(corrupt()),
     }
     let mut bytes = Bytes(&value[1..]);
-    let label = match bytes.take(1).ok_or_else(corrupt)?[0] {
-        0 => Label::Confirmed,
-        1 => Label::Probable,
-        2 => Label::Possible,
-        _ => return Err(corrupt()),
-    };
+    let label = label_from_byte(bytes.take(1).ok_or_else(corrupt)?[0]).ok_or_else(corrupt)?;
     let score = f64::from_le_bytes(bytes.take(8).ok_or_else(corrupt)?.try_into().expect("8 bytes"));
     let a = bytes.text().ok_or_else(corrupt)?;
     let b = bytes.text().ok_or_else(corrupt)?;
@@ -726,6 +749,7 @@ mod tests {
         assert_eq!(store.mentions_with_identifier("GE-1").unwrap(), ["a", "b"]);
         assert_eq!(store.pending_mentions().map(Result::unwrap).collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(store.links_of("b").unwrap(), std::slice::from_ref(&link));
+        assert_eq!(store.linked_as("b", Label::Probable).unwrap(), ["a"], "read from the JSON");
         assert_eq!(
             store.links().map(Result::unwrap).collect::<Vec<_>>(),
             std::slice::from_ref(&link),
@@ -739,6 +763,9 @@ mod tests {
         assert_eq!(store.link_keys.get(&pair_key(LINK, "b", b"a")).unwrap(), Some(vec![REFERENCE, 1]));
         assert_eq!(store.links_of("a").unwrap(), std::slice::from_ref(&changed));
         assert_eq!(store.links_of("b").unwrap(), [changed]);
+        assert_eq!(store.linked_as("b", Label::Probable).unwrap(), ["a"], "read from the reference");
+        assert_eq!(store.linked_as("a", Label::Probable).unwrap(), ["b"], "read from the link");
+        assert!(store.linked_as("a", Label::Confirmed).unwrap().is_empty());
         drop(store);
         // Opening again moves nothing: the keys stay where they are.
         let store = Store::open(dir.path()).unwrap();
