@@ -23,11 +23,11 @@
 #                        ASCII) on the smallest world's person records, in a throwaway virtualenv (or
 #                        PEER_VENV=DIR); off by default
 #   LINK_CACHE_MB=M      sled's page cache for `openreg link` (its --cache-mb, through
-#                        OPENREG_CACHE_MB; default 256, as `openreg link` itself). The store's
-#                        default, 16 MB, keeps ingest small, but linking reads blocks and mentions
-#                        and writes links all over the store: on the 80k world 16 MB made linking
-#                        113 s, 128 MB 103 s, 256 MB 87 s (peak RSS 0.91, 1.00, 1.35 GB), and the
-#                        gap grows with the world. LINK_CACHE_MB=16 measures the small cache
+#                        OPENREG_CACHE_MB; default 256, as `openreg link` itself). It mattered
+#                        while linking kept its keys in sled (on the 80k world 16 MB made linking
+#                        113 s, 256 MB 87 s); they are now in sorted runs read through the
+#                        operating system's cache, and sled holds only what linking reads once
+#                        (compiled releases, statements, donations) and the search queue
 #   SKIP_BUILD=1         use the binaries already in target/release
 #   OPENREG_BIN=PATH     time this openreg binary instead of target/release/openreg
 #   KEEP=1               keep the temporary directory (stores, logs) and print its path
@@ -47,14 +47,12 @@
 # EM), clearly labelled, as an order of magnitude, with its precision and recall on the labelled
 # sample's persons.
 #
-# Disk: a store takes about 1.4 KB per mention after ingest (the quarter world: 1.2 GB) and about
-# 5 KB more per mention once linked (measured to the end on a 32,647-mention world, 2.7 name links
-# per mention: 5.1 KB, where it took 8.9 KB before linking wrote to sled a chunk at a time), of
-# which gathering mentions takes about 2.6 KB; name links (each kept under both its ends) take most
-# of the rest, and their number per mention grows with the world. Measured on 2026-11-27: 11.9 GB
-# after linking the quarter world (815,000 mentions, about 15 KB each), and 26.9 GB when the full
-# one (3.26 million) was stopped at 39% compared, so more than the 40-odd GB a shared disk had free;
-# plus the world's files (0.5 and 2.1 GB). The warning below assumes 9 KB per mention.
+# Disk: a store takes about 1.1 KB per mention after ingest (the quarter world: 0.9 GB) and about
+# 2.2 KB more per mention once linked (the quarter world: 2.7 GB after linking, measured
+# 2026-11-27), now that linking keeps its mentions, blocking keys and links in sorted runs beside
+# sled, each link in full under one end only. In sled they took about 15 KB a mention (11.9 GB for
+# the quarter world; the full one had outgrown a 40-odd GB disk at 39% compared). Plus the world's
+# files (0.5 and 2.1 GB). The warning below assumes 4 KB per mention.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -289,7 +287,7 @@ for size in $SIZES; do
         --labelled-rate "$LABELLED_RATE"
     gen=$(cat "$dir/summary.json")
     log "world $name: $gen"
-    need_gb=$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["mentions"] * 9e3 / 1e9))' "$dir/summary.json")
+    need_gb=$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["mentions"] * 4e3 / 1e9))' "$dir/summary.json")
     free_gb=$(df -Pk "$WORK" | awk 'NR == 2 { print int($4 / 1048576) }')
     if ((free_gb < need_gb)); then
         warn "world $name may need about $need_gb GB for its store and $free_gb GB are free in $WORK (set TMPDIR)"
