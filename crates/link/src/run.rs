@@ -100,13 +100,8 @@ impl<'s> Gathering<'s> {
         Ok(())
     }
 
-    /// How many of the mentions given so far were new or changed (a mention changed twice counts
-    /// twice); up to date after [`Gathering::finish`].
-    pub fn new_or_changed(&self) -> u64 {
-        self.new_or_changed
-    }
-
-    /// Stores what is held. Returns how many mentions given were new or changed.
+    /// Stores what is held. Returns how many mentions given were new or changed (a mention
+    /// changed twice counts twice).
     pub fn finish(mut self) -> Result<u64, StoreError> {
         self.look()?;
         self.write()?;
@@ -207,8 +202,9 @@ pub fn default_threads() -> usize {
 /// [`compare_pending_in_chunks`] on `threads` threads. A chunk is compared in two steps: first,
 /// on every thread, each mention's candidates are found and each pair is scored (reads only:
 /// blocks and mentions do not change while comparing); then, one mention after another in the
-/// order they wait in (by name, then id: see `openreg_store::Pending`), what the pairs give is settled against the writes held so far (links made earlier,
-/// namesakes found earlier) and written. The links are the same whatever the threads.
+/// order they wait in (by name, then id: see `openreg_store::Pending`), what the pairs give is
+/// settled against the writes held so far (links made earlier, namesakes found earlier) and
+/// written. The links are the same whatever the threads.
 pub fn compare_pending_on_threads(
     store: &Store,
     config: &LinkConfig,
@@ -237,11 +233,11 @@ pub fn compare_pending_on_threads(
         for marker in store.pending_after(last.as_ref()).take(chunk.max(1)) {
             pending.push(marker?);
         }
-        last = pending.last().cloned();
-        let ids: Vec<String> = pending.iter().map(|p| p.id.clone()).collect();
         if pending.is_empty() {
             break;
         }
+        last = pending.last().cloned();
+        let ids: Vec<String> = pending.iter().map(|p| p.id.clone()).collect();
         let found = comparing.find(&ids)?;
         for (marker, found) in pending.iter().zip(found) {
             if let Some(found) = found {
