@@ -16,7 +16,13 @@ impl Store {
         }
         let json = serde_json::to_vec(donation)?;
         batch.bytes += json.len();
-        batch.batch.insert(key.clone(), json);
+        // The body goes to the blob file (synced before the batch commits) and sled keeps where
+        // it is: a sled tree of donation bodies grew the ingest's memory with every donation.
+        let (at, len) = self.blobs.append(&json)?;
+        let mut place = vec![BLOB_PLACE];
+        place.extend_from_slice(&at.to_be_bytes());
+        place.extend_from_slice(&len.to_be_bytes());
+        batch.batch.insert(key.clone(), place);
         if let Some(identifier) = &donation.donor.identifier {
             batch.batch.insert(pair_key(DONOR_IDENTIFIER, &identifier.key(), donation.id.as_bytes()), &[][..]);
         }
@@ -29,7 +35,7 @@ impl Store {
     /// One donation by its id.
     pub fn donation(&self, id: &str) -> Result<Option<Donation>> {
         match self.db.get(ocid_key(DONATION, id))? {
-            Some(bytes) => Ok(Some(decode(&bytes, id)?)),
+            Some(bytes) => Ok(Some(self.decode_donation(&bytes, id)?)),
             None => Ok(None),
         }
     }
@@ -39,7 +45,7 @@ impl Store {
         let prefix = prefix(DONATION);
         self.db.scan_prefix(prefix).map(move |entry| {
             let (key, bytes) = entry?;
-            decode(&bytes, &String::from_utf8_lossy(&key[prefix.len()..]))
+            self.decode_donation(&bytes, &String::from_utf8_lossy(&key[prefix.len()..]))
         })
     }
 
@@ -56,8 +62,22 @@ impl Store {
     }
 }
 
-fn decode(bytes: &[u8], id: &str) -> Result<Donation> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("donation {id}: {e}")))
+/// The first byte of a donation's sled value when the body is in the blob file: then the body's
+/// place (8 bytes) and length (4), big-endian. Stores written before hold the JSON itself.
+const BLOB_PLACE: u8 = 1;
+
+impl Store {
+    fn decode_donation(&self, value: &[u8], id: &str) -> Result<Donation> {
+        let body = match value {
+            [BLOB_PLACE, place @ ..] if place.len() == 12 => {
+                let at = u64::from_be_bytes(place[..8].try_into().expect("8 bytes"));
+                let len = u32::from_be_bytes(place[8..].try_into().expect("4 bytes"));
+                std::borrow::Cow::Owned(self.blobs.read(at, len)?)
+            }
+            _ => std::borrow::Cow::Borrowed(value),
+        };
+        serde_json::from_slice(&body).map_err(|e| StoreError::Corrupt(format!("donation {id}: {e}")))
+    }
 }
 
 #[cfg(test)]
@@ -111,5 +131,24 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0], donation("g:1", person));
         assert!(store.donation("g:3").unwrap().is_none());
+    }
+
+    #[test]
+    fn bodies_are_read_from_the_blob_file_and_from_sled_as_older_stores_kept_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut batch = store.batch();
+        store.add_donation(&mut batch, &donation("g:1", None)).unwrap();
+        store.commit(batch, &Default::default()).unwrap();
+        let value = store.db.get(ocid_key(DONATION, "g:1")).unwrap().unwrap();
+        assert_eq!((value[0], value.len()), (BLOB_PLACE, 13), "sled keeps the body's place");
+        // As an older openreg kept it: the JSON in sled.
+        store.db.insert(ocid_key(DONATION, "g:0"), serde_json::to_vec(&donation("g:0", None)).unwrap()).unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.donation("g:0").unwrap(), Some(donation("g:0", None)));
+        assert_eq!(store.donation("g:1").unwrap(), Some(donation("g:1", None)));
+        let all: Vec<String> = store.donations().map(|d| d.unwrap().id).collect();
+        assert_eq!(all, ["g:0", "g:1"]);
     }
 }

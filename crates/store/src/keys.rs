@@ -45,7 +45,8 @@ pub const BODS_LOG: &str = "bods_log";
 /// keys. The linking prefixes below (mentions to namesakes) are kept in those runs, not in sled;
 /// a store that has them in sled (written before) has them moved on opening.
 pub const LINK_LOG: &str = "link_log";
-/// Donations: donation id → the donation (JSON).
+/// Donations: donation id → where the donation (JSON) is in the blob file (stores written before
+/// hold the JSON itself).
 pub const DONATION: u8 = b'G';
 /// Donor identifier index: canonical identifier, 0, donation id.
 pub const DONOR_IDENTIFIER: u8 = b'Y';
