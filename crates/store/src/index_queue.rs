@@ -3,7 +3,7 @@
 //! committed the documents, so the index can never silently fall behind the store.
 
 use crate::keys::*;
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 
 impl Store {
     /// Documents waiting to be indexed, in id order, at most `limit`.
@@ -53,19 +53,14 @@ impl Store {
             n += self.index_again(std::mem::take(ids))?;
             Ok(())
         };
-        for (kind, name) in [(COMPILED, "contract"), (DONATION, "donation")] {
-            for key in self.db.scan_prefix(prefix(kind)).keys() {
-                let key = key?;
-                ids.push(format!("{name}/{}", String::from_utf8_lossy(&key[2..])));
-                if ids.len() >= 10_000 {
-                    flush(&mut ids)?;
-                }
-            }
-        }
+        let in_sled = [(COMPILED, "contract"), (DONATION, "donation")].into_iter().flat_map(|(kind, name)| {
+            self.db.scan_prefix(prefix(kind)).keys().map(move |key| Ok::<_, StoreError>((name, key?.to_vec())))
+        });
         // Mentions are kept with linking's keys, beside sled.
-        for entry in self.link_keys.iter_prefix(&prefix(MENTION)) {
-            let (key, _) = entry?;
-            ids.push(format!("mention/{}", String::from_utf8_lossy(&key[2..])));
+        let mentions = self.link_keys.iter_prefix(&prefix(MENTION)).map(|entry| Ok(("mention", entry?.0)));
+        for entry in in_sled.chain(mentions) {
+            let (name, key) = entry?;
+            ids.push(format!("{name}/{}", String::from_utf8_lossy(&key[2..])));
             if ids.len() >= 10_000 {
                 flush(&mut ids)?;
             }

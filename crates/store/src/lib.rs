@@ -221,6 +221,13 @@ fn log_place(db: &sled::Db, name: &str) -> Result<Option<(u64, u64)>> {
     }
 }
 
+/// What [`log_place`] reads: the log's generation and end, 8 bytes each, big-endian.
+fn log_place_value(generation: u64, end: u64) -> Vec<u8> {
+    let mut place = generation.to_be_bytes().to_vec();
+    place.extend_from_slice(&end.to_be_bytes());
+    place
+}
+
 pub struct Store {
     db: sled::Db,
     /// Bodies too many to keep in sled (release texts, BODS statements): see blobs.rs.
@@ -491,9 +498,7 @@ impl Store {
             // The BODS keys go to their log first, and where it ends goes in the same atomic
             // write. (Should sled then fail, the process stops ingesting; reopening drops them.)
             let (generation, end) = self.bods_keys.log(&batch.bods)?;
-            let mut place = generation.to_be_bytes().to_vec();
-            place.extend_from_slice(&end.to_be_bytes());
-            writes.insert(meta_key(BODS_LOG), place);
+            writes.insert(meta_key(BODS_LOG), log_place_value(generation, end));
         }
         for (ocid, fresh) in &batch.ocids {
             if let Fresh::Compile { .. } = fresh {

@@ -83,9 +83,7 @@ impl Store {
         let _one_at_a_time = self.link_commit.lock().expect("the link commit lock is never poisoned");
         if !writes.is_empty() {
             let (generation, end) = self.link_keys.log(&writes)?;
-            let mut place = generation.to_be_bytes().to_vec();
-            place.extend_from_slice(&end.to_be_bytes());
-            batch.insert(meta_key(LINK_LOG), place);
+            batch.insert(meta_key(LINK_LOG), crate::log_place_value(generation, end));
         }
         self.db.apply_batch(batch)?;
         if !writes.is_empty() {
